@@ -1,0 +1,269 @@
+"""Settings: read once from the environment (and `.env`), validated, typed and frozen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from bot.catalog import MODELS
+
+ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
+DEFAULT_VIDEO_API_URL: Final = "https://www.kkiai.com"
+DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+QUOTA_PERIODS: Final = ("day", "week", "month")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One bad setting, said in one sentence that names the variable."""
+
+    variable: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.variable} {self.problem}. {ENV_HINT}"
+
+
+class ConfigError(Exception):
+    """One or more settings are missing or malformed."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class Secret:
+    """A string that never shows itself in repr, str, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The real value, for the one place that must send it."""
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot can be told from outside. Built by `load_settings`."""
+
+    discord_token: Secret
+    video_api_key: Secret
+    dev_guild_id: int | None = None
+    video_api_base_url: str = DEFAULT_VIDEO_API_URL
+    database_path: Path = DEFAULT_DATABASE_PATH
+    models: tuple[str, ...] = ("sora-2",)
+    default_model: str = "sora-2"
+    log_level: str = "INFO"
+    message_content_intent: bool = False
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
+    trusted_media_origins: tuple[str, ...] = ()
+    stream_read_timeout: float = 120.0
+    job_deadline: float = 3600.0
+    max_jobs_global: int = 20
+    max_jobs_per_guild: int = 5
+    max_jobs_per_user: int = 2
+    default_quota_units: int = 10
+    default_quota_period: str = "day"
+    history_max_turns: int = 20
+    simulate: bool = field(default=False)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    simulate: bool = False,
+) -> Settings:
+    """Read settings from `environ` (default: os.environ) over `env_file`; ConfigError lists every problem.
+
+    Values in the real environment win over `.env`, as python-dotenv does by default.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    reader = _Reader(values)
+    settings = _parse(reader, simulate=simulate)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return settings
+
+
+def _parse(env: _Reader, *, simulate: bool) -> Settings:
+    discord_token = env.secret("DISCORD_TOKEN", required=True)
+    video_api_key = env.secret("VIDEO_API_KEY", required=not simulate)
+    models = env.csv("VIDEO_MODELS", default=("sora-2",))
+    unknown = [name for name in models if name not in MODELS]
+    if unknown:
+        env.report("VIDEO_MODELS", f"lists '{unknown[0]}', which this bot doesn't know (known: {', '.join(MODELS)})")
+        models = tuple(name for name in models if name in MODELS) or ("sora-2",)
+    default_model = env.text("VIDEO_DEFAULT_MODEL", default=models[0])
+    if default_model not in models:
+        env.report("VIDEO_DEFAULT_MODEL", f"is '{default_model}', which is not one of VIDEO_MODELS")
+    log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
+    quota_period = env.choice("DEFAULT_QUOTA_PERIOD", QUOTA_PERIODS, default="day", normalise=str.lower)
+
+    return Settings(
+        discord_token=discord_token,
+        video_api_key=video_api_key,
+        dev_guild_id=env.snowflake("DISCORD_DEV_GUILD_ID"),
+        video_api_base_url=env.url("VIDEO_API_BASE_URL", default=DEFAULT_VIDEO_API_URL),
+        database_path=Path(env.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH))),
+        models=models,
+        default_model=default_model,
+        log_level=log_level,
+        message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
+        discord_api_base_url=env.optional_url("DISCORD_API_BASE_URL"),
+        discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
+        trusted_media_origins=env.origins("TRUSTED_MEDIA_ORIGINS"),
+        stream_read_timeout=env.number("VIDEO_API_READ_TIMEOUT", default=120.0, minimum=1.0),
+        job_deadline=env.number("VIDEO_JOB_DEADLINE", default=3600.0, minimum=10.0),
+        max_jobs_global=env.integer("MAX_JOBS_GLOBAL", default=20, minimum=1),
+        max_jobs_per_guild=env.integer("MAX_JOBS_PER_GUILD", default=5, minimum=1),
+        max_jobs_per_user=env.integer("MAX_JOBS_PER_USER", default=2, minimum=1),
+        default_quota_units=env.integer("DEFAULT_QUOTA_UNITS", default=10, minimum=0),
+        default_quota_period=quota_period,
+        history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
+        simulate=simulate,
+    )
+
+
+class _Reader:
+    """Typed accessors over a flat mapping. A bad value is reported (naming its variable) and replaced by
+    the default, so that one pass finds every problem."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+        self.problems: list[ConfigProblem] = []
+
+    def report(self, name: str, problem: str) -> None:
+        self.problems.append(ConfigProblem(name, problem))
+
+    def _raw(self, name: str) -> str | None:
+        value = self._values.get(name)
+        if value is None:
+            return None
+        return value.strip() or None
+
+    def text(self, name: str, *, default: str) -> str:
+        return self._raw(name) or default
+
+    def choice(self, name: str, options: tuple[str, ...], *, default: str, normalise: Callable[[str], str]) -> str:
+        value = normalise(self.text(name, default=default))
+        if value not in options:
+            self.report(name, f"must be one of {', '.join(options)}, not '{value}'")
+            return default
+        return value
+
+    def secret(self, name: str, *, required: bool) -> Secret:
+        value = self._raw(name)
+        if value is None and required:
+            self.report(name, "is not set")
+        return Secret(value or "")
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        self.report(name, f"must be true or false, not '{value}'")
+        return default
+
+    def integer(self, name: str, *, default: int, minimum: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            self.report(name, f"must be a whole number, not '{value}'")
+            return default
+        if number < minimum:
+            self.report(name, f"must be at least {minimum}, not {number}")
+            return default
+        return number
+
+    def number(self, name: str, *, default: float, minimum: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            self.report(name, f"must be a number of seconds, not '{value}'")
+            return default
+        if not number >= minimum:  # also rejects NaN
+            self.report(name, f"must be at least {minimum:g}, not {value}")
+            return default
+        return number
+
+    def snowflake(self, name: str) -> int | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not value.isdigit():
+            self.report(name, f"must be a numeric Discord ID, not '{value}'")
+            return None
+        return int(value)
+
+    def csv(self, name: str, *, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._raw(name)
+        if value is None:
+            return default
+        items = tuple(item.strip() for item in value.split(",") if item.strip())
+        if not items:
+            self.report(name, "is empty")
+            return default
+        return items
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        origins = []
+        for value in self.csv(name, default=()):
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.report(name, f"has '{value}', which is not an origin like https://cdn.example.com")
+                continue
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return tuple(origins)
+
+    def url(self, name: str, *, default: str) -> str:
+        return self.optional_url(name) or default
+
+    def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            self.report(name, f"must be a {' or '.join(schemes)} URL, not '{value}'")
+            return None
+        return value.rstrip("/")

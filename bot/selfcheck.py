@@ -1,0 +1,88 @@
+"""`videobot --check`: each thing the bot needs, reported as ok or as a problem a person can fix."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.config import Settings
+from bot.store import Store
+
+PROBE_TIMEOUT = aiohttp.ClientTimeout(total=8)
+DISCORD_API = "https://discord.com/api/v10"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One line of the report."""
+
+    ok: bool
+    item: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'ok' if self.ok else 'problem':<8} {self.item}: {self.detail}"
+
+
+async def check_database(path: Path) -> CheckResult:
+    """Open and migrate the database file."""
+    try:
+        store = await Store.open(path)
+    except Exception as exc:  # any failure here is the report's content, not a crash
+        return CheckResult(False, "database", f"{path} could not be opened or migrated ({exc})")
+    try:
+        version = await store.db.schema_version()
+    finally:
+        await store.close()
+    return CheckResult(True, "database", f"{path} at schema version {version}")
+
+
+async def check_video_api(settings: Settings, session: aiohttp.ClientSession) -> CheckResult:
+    """Ask the video API for its model list: proves the URL and the key."""
+    url = f"{settings.video_api_base_url}/v1/models"
+    headers = {"Authorization": f"Bearer {settings.video_api_key.reveal()}"} if settings.video_api_key else {}
+    try:
+        async with session.get(url, headers=headers, timeout=PROBE_TIMEOUT) as response:
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return CheckResult(False, "video API", f"{settings.video_api_base_url} is unreachable ({_short(exc)})")
+    if status in (401, 403):
+        return CheckResult(False, "video API", "VIDEO_API_KEY was refused by the video API")
+    if status >= 500:
+        return CheckResult(False, "video API", f"{settings.video_api_base_url} answered with an error (HTTP {status})")
+    return CheckResult(True, "video API", f"{settings.video_api_base_url} answered (HTTP {status})")
+
+
+async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> CheckResult:
+    """Ask Discord who the token belongs to."""
+    base = settings.discord_api_base_url or DISCORD_API
+    headers = {"Authorization": f"Bot {settings.discord_token.reveal()}"}
+    try:
+        async with session.get(f"{base}/users/@me", headers=headers, timeout=PROBE_TIMEOUT) as response:
+            status = response.status
+            body = await response.json(content_type=None) if status == 200 else {}
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return CheckResult(False, "Discord", f"{base} is unreachable ({_short(exc)})")
+    if status == 401:
+        return CheckResult(False, "Discord", "DISCORD_TOKEN was refused by Discord; copy it again from the Bot page")
+    if status != 200:
+        return CheckResult(False, "Discord", f"{base} answered with HTTP {status}")
+    return CheckResult(True, "Discord", f"logged in as {body.get('username', '?')} (id {body.get('id', '?')})")
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    """Every check, the network ones concurrently."""
+    database = await check_database(settings.database_path)
+    async with aiohttp.ClientSession() as session:
+        api, discord_login = await asyncio.gather(
+            check_video_api(settings, session), check_discord(settings, session)
+        )
+    return [database, api, discord_login]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "…"

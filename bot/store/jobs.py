@@ -1,0 +1,161 @@
+"""Job rows and their state transitions."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.store.database import Database, from_epoch
+from bot.store.models import Job, JobParams, JobStatus
+
+_UNFINISHED = "('queued', 'running')"
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        request_turn_id=row["request_turn_id"],
+        result_turn_id=row["result_turn_id"],
+        status=JobStatus(row["status"]),
+        model=row["model"],
+        params=JobParams.from_json(row["params"]),
+        task_id=row["task_id"],
+        progress=row["progress"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        error=row["error"],
+        error_kind=row["error_kind"],
+        cancelled_by=row["cancelled_by"],
+        cost=row["cost"],
+        attempts=row["attempts"],
+        created_at=from_epoch(row["created_at"]),
+        started_at=from_epoch(row["started_at"]),
+        finished_at=from_epoch(row["finished_at"]),
+    )
+
+
+class Jobs:
+    """Every generation the bot accepted, written before the API is called."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        model: str,
+        params: JobParams,
+        cost: int,
+        conversation_id: int | None = None,
+        request_turn_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+    ) -> Job:
+        """Record an accepted job as queued."""
+        job_id = await self._db.insert(
+            "INSERT INTO jobs (guild_id, user_id, conversation_id, request_turn_id, model, params, cost,"
+            " channel_id, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id, user_id, conversation_id, request_turn_id, model, params.to_json(), cost,
+                channel_id, message_id, self._db.now(),
+            ),
+        )
+        return await self.get(job_id)
+
+    async def get(self, job_id: int) -> Job:
+        """The job with this id (it must exist)."""
+        row = await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if row is None:
+            raise LookupError(f"no job {job_id}")
+        return _job(row)
+
+    async def by_message(self, message_id: int) -> Job | None:
+        """The job whose progress message this is."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM jobs WHERE message_id = ? ORDER BY id DESC LIMIT 1", (message_id,)
+        )
+        return None if row is None else _job(row)
+
+    async def attach(
+        self,
+        job_id: int,
+        *,
+        conversation_id: int,
+        request_turn_id: int,
+        channel_id: int,
+        message_id: int,
+    ) -> None:
+        """Tie a job to its conversation, the turn it answers and its progress message."""
+        await self._db.execute(
+            "UPDATE jobs SET conversation_id = ?, request_turn_id = ?, channel_id = ?, message_id = ? WHERE id = ?",
+            (conversation_id, request_turn_id, channel_id, message_id, job_id),
+        )
+
+    async def mark_running(self, job_id: int) -> None:
+        """The API is about to be called (again): count the attempt."""
+        await self._db.execute(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?)"
+            f" WHERE id = ? AND status IN {_UNFINISHED}",
+            (self._db.now(), job_id),
+        )
+
+    async def set_task_id(self, job_id: int, task_id: str) -> None:
+        """Save the vendor's task ID the moment it is known: it is what a restart resumes from."""
+        await self._db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", (task_id, job_id))
+
+    async def set_progress(self, job_id: int, progress: int) -> None:
+        """Remember the last percentage, so a resumed job does not start its bar from zero."""
+        await self._db.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
+
+    async def finish(
+        self,
+        job_id: int,
+        status: JobStatus,
+        *,
+        error: str | None = None,
+        error_kind: str | None = None,
+        result_turn_id: int | None = None,
+        cancelled_by: int | None = None,
+    ) -> bool:
+        """Move an unfinished job to a final status; False if it had already finished (first one wins)."""
+        if not status.finished:
+            raise ValueError(f"{status} is not a final status")
+        changed = await self._db.execute(
+            "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = ?, cancelled_by = ?,"
+            f" finished_at = ? WHERE id = ? AND status IN {_UNFINISHED}",
+            (str(status), error, error_kind, result_turn_id, cancelled_by, self._db.now(), job_id),
+        )
+        return changed == 1
+
+    async def unfinished(self) -> list[Job]:
+        """Jobs still queued or running, oldest first: what start-up resumes."""
+        rows = await self._db.fetch_all(f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} ORDER BY id")
+        return [_job(row) for row in rows]
+
+    async def unfinished_for_user(self, guild_id: int, user_id: int) -> list[Job]:
+        """A member's jobs that have not ended, oldest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM jobs WHERE guild_id = ? AND user_id = ? AND status IN {_UNFINISHED} ORDER BY id",
+            (guild_id, user_id),
+        )
+        return [_job(row) for row in rows]
+
+    async def count_unfinished_in_guild(self, guild_id: int) -> int:
+        """How many jobs a server has under way."""
+        return int(
+            await self._db.fetch_value(
+                f"SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND status IN {_UNFINISHED}", (guild_id,)
+            )
+        )
+
+    async def last_started_at(self, guild_id: int, user_id: int) -> datetime | None:
+        """When the member's most recent job was accepted, for the cooldown."""
+        value = await self._db.fetch_value(
+            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return from_epoch(value)

@@ -1,0 +1,169 @@
+"""Typed records the repositories return. Nothing outside `bot/store/` sees a database row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+Role = Literal["user", "assistant"]
+Scope = Literal["guild", "role", "user"]
+Period = Literal["day", "week", "month"]
+
+
+class JobStatus(StrEnum):
+    """Where a job is in its life. Only the first two are unfinished."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A bot thread, which is one conversation with the video API."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    thread_id: int
+    owner_id: int
+    model: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of a conversation; assistant content is the verbatim streamed text."""
+
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: Role
+    content: str
+    discord_message_id: int | None
+    author_id: int | None
+    task_id: str | None
+    sid: str | None
+    video_url: str | None
+    preview_url: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobParams:
+    """What was asked for; stored as JSON so a re-roll or a resume can repeat it exactly."""
+
+    prompt: str
+    orientation: str = "portrait"
+    duration: int | None = None
+    size: str | None = None
+    image_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobParams:
+        data = json.loads(text)
+        known = {k: data[k] for k in ("prompt", "orientation", "duration", "size", "image_url") if k in data}
+        return cls(**known, extra=dict(data.get("extra") or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One generation, from acceptance to its end."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    conversation_id: int | None
+    request_turn_id: int | None
+    result_turn_id: int | None
+    status: JobStatus
+    model: str
+    params: JobParams
+    task_id: str | None
+    progress: int | None
+    channel_id: int | None
+    message_id: int | None
+    error: str | None
+    error_kind: str | None
+    cancelled_by: int | None
+    cost: int
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaPolicy:
+    """A limit for the server, a role or a member."""
+
+    id: int
+    guild_id: int
+    scope: Scope
+    target_id: int
+    period: Period
+    max_units: int
+    max_concurrent: int | None
+    updated_by: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEntry:
+    """Units charged for one job; refunded_at is set when the job produced no video."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    job_id: int
+    units: int
+    created_at: datetime
+    refunded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """The outcome of an atomic reserve: whether it was granted and the usage it was judged against."""
+
+    granted: bool
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who changed what, with before and after in `details`."""
+
+    id: int
+    guild_id: int
+    actor_id: int
+    action: str
+    details: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """A server's choices; `default()` is what a server that never changed anything gets."""
+
+    guild_id: int
+    default_model: str | None = None
+    plain_messages_remix: bool = False
+    moderators_exempt: bool = True
+    mod_log_channel_id: int | None = None
+    cooldown_seconds: int = 0
+    max_jobs_per_user: int | None = None
+    max_jobs_per_guild: int | None = None
+    allowed_channel_ids: frozenset[int] = frozenset()

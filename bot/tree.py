@@ -1,0 +1,63 @@
+"""The one error boundary for slash commands: users read a sentence, operators read a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.errors import BotError
+
+log = logging.getLogger(__name__)
+
+# Discord's UI names for the permissions whose API names differ.
+_UI_NAMES = {"manage_guild": "Manage Server", "create_public_threads": "Create Public Threads"}
+
+
+def permission_label(name: str) -> str:
+    """`manage_guild` → `Manage Server`, as Discord's settings screens call it."""
+    return _UI_NAMES.get(name, name.replace("_", " ").title())
+
+
+def describe_failure(error: app_commands.AppCommandError) -> str | None:
+    """The sentence a user should see for an error they can act on, or None for a bug."""
+    original = getattr(error, "original", error)
+    if isinstance(original, BotError):
+        return original.user_message
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = " and ".join(permission_label(p) for p in error.missing_permissions)
+        return f"Only members with **{needed}** can do that."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(permission_label(p) for p in error.missing_permissions)
+        return f"I can't do that here: I'm missing **{needed}**. Ask a moderator to grant it."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This only works inside a server."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+async def reply_privately(interaction: discord.Interaction, message: str) -> None:
+    """Send an ephemeral sentence whether or not the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell user %s: %s", interaction.user.id, message)
+
+
+class VideoCommandTree(app_commands.CommandTree):
+    """Shows a BotError's message ephemerally and logs everything else with its traceback."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        message = describe_failure(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("/%s failed", command, exc_info=error)
+            message = "Something went wrong on my side. It has been logged; please try again."
+        await reply_privately(interaction, message)

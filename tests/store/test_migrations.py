@@ -1,0 +1,125 @@
+"""Migrations: a blank database gets exactly the schema, once, atomically, from well-numbered files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store import Database, MigrationError, load_migrations
+
+EXPECTED_TABLES = {
+    "schema_migrations": ["version", "name", "applied_at"],
+    "conversations": ["id", "guild_id", "channel_id", "thread_id", "owner_id", "model", "created_at"],
+    "turns": [
+        "id", "conversation_id", "parent_id", "role", "content", "discord_message_id", "author_id",
+        "task_id", "sid", "video_url", "preview_url", "created_at",
+    ],
+    "jobs": [
+        "id", "guild_id", "user_id", "conversation_id", "request_turn_id", "result_turn_id", "status", "model",
+        "params", "task_id", "progress", "channel_id", "message_id", "error", "error_kind", "cancelled_by",
+        "cost", "attempts", "created_at", "started_at", "finished_at",
+    ],
+    "quota_policies": [
+        "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
+    ],
+    "model_costs": ["guild_id", "model", "units"],
+    "usage": ["id", "guild_id", "user_id", "job_id", "units", "created_at", "refunded_at"],
+    "audit_log": ["id", "guild_id", "actor_id", "action", "details", "created_at"],
+    "guild_settings": [
+        "guild_id", "default_model", "plain_messages_remix", "moderators_exempt", "mod_log_channel_id",
+        "cooldown_seconds", "max_jobs_per_user", "max_jobs_per_guild", "updated_at",
+    ],
+    "allowed_channels": ["guild_id", "channel_id"],
+}
+
+# The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period.
+EXPECTED_INDEXES = {
+    "turns_by_conversation": ("turns", ["conversation_id", "id"]),
+    "turns_by_parent": ("turns", ["parent_id"]),
+    "turns_by_message": ("turns", ["discord_message_id"]),
+    "jobs_unfinished": ("jobs", ["status"]),
+    "jobs_by_user": ("jobs", ["guild_id", "user_id", "status"]),
+    "jobs_by_message": ("jobs", ["message_id"]),
+    "usage_by_user_time": ("usage", ["guild_id", "user_id", "created_at"]),
+    "usage_by_guild_time": ("usage", ["guild_id", "created_at"]),
+    "audit_by_guild_time": ("audit_log", ["guild_id", "created_at"]),
+}
+
+
+def schema_of(path: Path) -> tuple[dict[str, list[str]], dict[str, tuple[str, list[str]]]]:
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        columns = {t: [c[1] for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+        indexes = {
+            name: (table, [c[2] for c in conn.execute(f"PRAGMA index_info({name})")])
+            for name, table in conn.execute(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        }
+    return columns, indexes
+
+
+async def test_blank_database_gets_exactly_the_expected_schema(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    applied = await db.migrate()
+    await db.close()
+
+    columns, indexes = schema_of(db_path)
+    assert applied == [m.version for m in load_migrations()]
+    assert columns == EXPECTED_TABLES
+    assert indexes == EXPECTED_INDEXES
+
+
+async def test_migrating_twice_changes_nothing(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    await db.migrate()
+    version = await db.schema_version()
+    assert await db.migrate() == []
+    assert await db.schema_version() == version
+    await db.close()
+    assert schema_of(db_path)[0] == EXPECTED_TABLES
+
+
+async def test_pragmas_are_set(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    assert await db.fetch_value("PRAGMA busy_timeout") == 5000
+    await db.close()
+
+
+async def test_a_failing_migration_leaves_schema_and_version_unchanged(db_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "0002_broken.sql").write_text(
+        "CREATE TABLE b (y INTEGER);\nALTER TABLE a ADD COLUMN z TEXT;\nINSERT INTO nowhere VALUES (1);"
+    )
+    db = await Database.open(db_path)
+    with pytest.raises(MigrationError, match="0002_broken.sql failed and was rolled back"):
+        await db.migrate(load_migrations(folder))
+    assert await db.schema_version() == 1
+    await db.close()
+
+    columns, _ = schema_of(db_path)
+    assert columns == {"schema_migrations": ["version", "name", "applied_at"], "a": ["x"]}
+
+
+async def test_migrations_with_the_same_number_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "0001_one.sql").write_text("SELECT 1;")
+    (tmp_path / "0001_other.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match="two migrations share number 0001"):
+        load_migrations(tmp_path)
+
+
+async def test_badly_named_migration_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "1_first.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match="not named like"):
+        load_migrations(tmp_path)
+
+
+def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
+    versions = [m.version for m in load_migrations()]
+    assert versions == list(range(1, len(versions) + 1))
