@@ -56,7 +56,8 @@ def test_every_problem_is_named_in_one_sentence() -> None:
     hint = "Set it in .env (see .env.example) or in the environment."
     assert lines == [
         f"DISCORD_TOKEN is not set. {hint}",
-        f"VIDEO_MODELS lists 'sora-9', which this bot doesn't know (known: sora-2, sora-2-pro, veo3.1-fast, grok). {hint}",
+        "VIDEO_MODELS lists 'sora-9', which this bot doesn't know (known: sora-2, sora-2-pro, veo3.1-fast, grok). "
+        + hint,
         f"DISCORD_DEV_GUILD_ID must be a numeric Discord ID, not 'my-server'. {hint}",
         f"DISCORD_MESSAGE_CONTENT_INTENT must be true or false, not 'maybe'. {hint}",
         f"TRUSTED_MEDIA_ORIGINS has 'ftp://files', which is not an origin like https://cdn.example.com. {hint}",

@@ -98,7 +98,7 @@ async def test_a_failing_migration_leaves_schema_and_version_unchanged(db_path: 
         "CREATE TABLE b (y INTEGER);\nALTER TABLE a ADD COLUMN z TEXT;\nINSERT INTO nowhere VALUES (1);"
     )
     db = await Database.open(db_path)
-    with pytest.raises(MigrationError, match="0002_broken.sql failed and was rolled back"):
+    with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
         await db.migrate(load_migrations(folder))
     assert await db.schema_version() == 1
     await db.close()

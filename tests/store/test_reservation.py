@@ -17,7 +17,8 @@ async def test_two_concurrent_reservations_for_the_last_unit_let_exactly_one_thr
     try:
         since = clock.now
         spent = await first.jobs.create(guild_id=1, user_id=2, model="sora-2", params=JobParams(prompt="a"), cost=1)
-        assert (await first.quotas.reserve(guild_id=1, user_id=2, job_id=spent.id, units=4, since=since, limit=5)).granted
+        spending = await first.quotas.reserve(guild_id=1, user_id=2, job_id=spent.id, units=4, since=since, limit=5)
+        assert spending.granted
 
         for _ in range(20):  # many rounds, so an unlucky interleaving would show up
             a = await first.jobs.create(guild_id=1, user_id=2, model="sora-2", params=JobParams(prompt="b"), cost=1)
