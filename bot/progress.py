@@ -1,0 +1,211 @@
+"""ProgressEditor: edits progress messages as fast as Discord allows and no faster.
+
+Per message, the latest state wins and stale ones are dropped, with at least `min_interval` seconds between
+edits; all messages together share one token bucket kept under Discord's global 50 requests/s; a final state
+is always delivered. The scheduling decisions live in `EditPlan`, a pure object driven by an explicit `now`,
+so they are tested without sleeping; `ProgressEditor` only runs the plan on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import discord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Apply = Callable[[], Awaitable[None]]
+CLOSED_MEMORY = 4096
+
+
+@dataclass(slots=True)
+class _Slot(Generic[T]):
+    pending: T | None = None
+    pending_since: float = 0.0
+    final: bool = False
+    in_flight: bool = False
+    last_edit: float = -math.inf
+
+
+@dataclass(slots=True)
+class EditPlan(Generic[T]):
+    """Which message to edit next, and when. `T` is whatever describes one edit."""
+
+    min_interval: float = 1.0
+    rate: float = 25.0  # edits per second, all messages together
+    burst: float = 5.0
+    _slots: dict[Hashable, _Slot[T]] = field(default_factory=dict)
+    # Messages whose final state was shown: a straggling update must not overwrite the end.
+    # Bounded, oldest forgotten first: by then nothing is still updating them.
+    _closed: dict[Hashable, None] = field(default_factory=dict)
+    _tokens: float = 0.0
+    _refilled_at: float | None = None
+
+    def offer(self, key: Hashable, item: T, now: float, *, final: bool = False) -> None:
+        """Ask for `key` to show `item`; replaces any pending item. Nothing is accepted after a final one."""
+        if key in self._closed:
+            return
+        slot = self._slots.setdefault(key, _Slot())
+        if slot.final:
+            return
+        if slot.pending is None:
+            slot.pending_since = now
+        slot.pending, slot.final = item, final
+
+    def take(self, now: float) -> tuple[Hashable, T, bool] | float:
+        """The edit to start now as (key, item, final), or how many seconds until one could start."""
+        self._refill(now)
+        due: list[tuple[float, Hashable, _Slot[T]]] = []
+        wait = math.inf
+        for key, slot in self._slots.items():
+            if slot.pending is None or slot.in_flight:
+                continue
+            ready_at = slot.last_edit + self.min_interval
+            if ready_at <= now:
+                due.append((slot.pending_since, key, slot))
+            else:
+                wait = min(wait, ready_at - now)
+        if not due:
+            return wait
+        if self._tokens < 1:
+            return (1 - self._tokens) / self.rate
+        _, key, slot = min(due, key=lambda entry: entry[0])  # the longest-waiting message goes first
+        item, final = slot.pending, slot.final
+        assert item is not None
+        slot.pending, slot.in_flight = None, True
+        self._tokens -= 1
+        return key, item, final
+
+    def done(self, key: Hashable, now: float, *, final: bool) -> None:
+        """An edit started by `take` has ended (successfully or not)."""
+        slot = self._slots.get(key)
+        if slot is None:  # forgotten meanwhile
+            return
+        slot.in_flight, slot.last_edit = False, now
+        if final:
+            del self._slots[key]
+            self._closed[key] = None
+            if len(self._closed) > CLOSED_MEMORY:
+                del self._closed[next(iter(self._closed))]
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a message's pending edits (it was deleted)."""
+        self._slots.pop(key, None)
+
+    def pending(self) -> int:
+        """Messages with an edit waiting or under way."""
+        return sum(1 for s in self._slots.values() if s.pending is not None or s.in_flight)
+
+    def drain(self) -> list[T]:
+        """Remove and return every pending item (on shutdown)."""
+        items = [s.pending for s in self._slots.values() if s.pending is not None]
+        self._slots.clear()
+        return items
+
+    def _refill(self, now: float) -> None:
+        if self._refilled_at is None:
+            self._tokens, self._refilled_at = self.burst, now
+            return
+        self._tokens = min(self.burst, self._tokens + (now - self._refilled_at) * self.rate)
+        self._refilled_at = now
+
+
+@dataclass(slots=True)
+class _Edit:
+    apply: Apply
+    delivered: asyncio.Future[bool] | None = None
+
+
+class ProgressEditor:
+    """Runs an EditPlan: one scheduler task, each edit in its own owned task."""
+
+    FINAL_ATTEMPTS = 3
+
+    def __init__(self, *, min_interval: float = 1.0, rate: float = 25.0, burst: float = 5.0) -> None:
+        self._plan: EditPlan[_Edit] = EditPlan(min_interval=min_interval, rate=rate, burst=burst)
+        self._wake = asyncio.Event()
+        self._scheduler: asyncio.Task[None] | None = None
+        self._edits: set[asyncio.Task[None]] = set()
+        self._loop_time = asyncio.get_running_loop().time
+
+    def show(self, key: Hashable, apply: Apply) -> None:
+        """Queue an intermediate state for a message; superseded if a newer one arrives first."""
+        self._plan.offer(key, _Edit(apply), self._loop_time())
+        self._kick()
+
+    async def finish(self, key: Hashable, apply: Apply) -> bool:
+        """Deliver a message's final state (after any edit in flight); True once Discord accepted it."""
+        delivered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._plan.offer(key, _Edit(apply, delivered), self._loop_time(), final=True)
+        self._kick()
+        return await asyncio.shield(delivered)
+
+    def forget(self, key: Hashable) -> None:
+        """Stop editing a message."""
+        self._plan.forget(key)
+
+    async def close(self) -> None:
+        """Cancel the scheduler and any edit under way."""
+        tasks = [t for t in (self._scheduler, *self._edits) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for edit in self._plan.drain():
+            if edit.delivered is not None and not edit.delivered.done():
+                edit.delivered.set_result(False)
+
+    def _kick(self) -> None:
+        self._wake.set()
+        if self._scheduler is None or self._scheduler.done():
+            self._scheduler = asyncio.create_task(self._schedule(), name="progress-editor")
+            self._scheduler.add_done_callback(_log_crash)
+
+    async def _schedule(self) -> None:
+        while True:
+            decision = self._plan.take(self._loop_time())
+            if isinstance(decision, tuple):
+                key, edit, final = decision
+                task = asyncio.create_task(self._run(key, edit, final), name=f"progress-edit-{key}")
+                self._edits.add(task)
+                task.add_done_callback(self._edits.discard)
+                task.add_done_callback(_log_crash)
+                continue
+            self._wake.clear()
+            timeout = None if math.isinf(decision) else decision
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _run(self, key: Hashable, edit: _Edit, final: bool) -> None:
+        ok = False
+        try:
+            attempts = self.FINAL_ATTEMPTS if final else 1
+            for attempt in range(1, attempts + 1):
+                try:
+                    await edit.apply()
+                    ok = True
+                    break
+                except discord.NotFound:
+                    log.info("progress message %s is gone; no more edits", key)
+                    self._plan.forget(key)
+                    return
+                except discord.HTTPException as exc:
+                    log.warning("editing progress message %s failed (attempt %d): %s", key, attempt, exc)
+                    if attempt < attempts:
+                        await asyncio.sleep(attempt)
+        finally:
+            if edit.delivered is not None and not edit.delivered.done():
+                edit.delivered.set_result(ok)
+            self._plan.done(key, self._loop_time(), final=final)
+            self._kick()
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("progress editor task %s crashed", task.get_name(), exc_info=task.exception())

@@ -1,0 +1,242 @@
+"""Pure rendering: what the starter post, the thread name and the progress message say in each state.
+
+Nothing here talks to Discord; discord.Embed and discord.ui.View are only data holders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+import discord
+
+THREAD_NAME_LIMIT: Final = 100
+BAR_CELLS: Final = 10
+PROMPT_PREVIEW: Final = 1500  # leaves room in the 4096-character description for the status lines
+
+# Custom IDs of the progress message's buttons. The cog registers persistent DynamicItems whose
+# templates match these, so the buttons keep working after a restart.
+BUTTON_PREFIX: Final = "videobot:job"
+BUTTON_ID = re.compile(rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry):(?P<job_id>[0-9]+)$")
+
+
+class Phase(StrEnum):
+    """What the person watching the message is waiting for."""
+
+    QUEUED = "queued"  # in the bot's own line, behind its concurrency limits
+    WAITING = "waiting"  # accepted by the video service, not generating yet
+    GENERATING = "generating"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Colour:
+    GREY: Final = discord.Colour(0x95A5A6)
+    BLURPLE: Final = discord.Colour(0x5865F2)
+    GREEN: Final = discord.Colour(0x57F287)
+    RED: Final = discord.Colour(0xED4245)
+    DARK_GREY: Final = discord.Colour(0x4F545C)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressState:
+    """Everything the progress message shows at one moment."""
+
+    job_id: int
+    phase: Phase
+    prompt: str
+    model: str
+    orientation: str
+    duration: int | None
+    started_at: datetime
+    task_id: str | None = None
+    progress: int | None = None
+    queue_position: int | None = None
+    queue_reason: str | None = None
+    retry: tuple[int, int] | None = None  # (attempt, of) while the service is not answering
+    finished_at: datetime | None = None
+    error: str | None = None
+    cancelled_by: int | None = None
+    preview_url: str | None = None
+    video_url: str | None = None
+    attached_preview: str | None = None  # filename when the preview is uploaded with the message
+    too_large_limit: int | None = None  # bytes; set when the video could not be attached
+    remix_number: int | None = None  # "Remixing video 2 of this thread"
+    trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
+    quota_note: str | None = None  # e.g. "3 of 5 left today"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message's content, embed and buttons."""
+
+    content: str | None
+    embed: discord.Embed
+    view: discord.ui.View = field(compare=False)
+
+
+def ordinal(n: int) -> str:
+    """1 → 1st, 2 → 2nd, 11 → 11th, 23 → 23rd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def human_duration(seconds: float) -> str:
+    """2 m 14 s, 45 s, 1 h 3 m: how long a video took."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} m"
+    if minutes:
+        return f"{minutes} m {secs} s"
+    return f"{secs} s"
+
+
+def human_size(size: int) -> str:
+    """Bytes as Discord states upload limits: 10 MB, 50 MB, 1.5 MB."""
+    mb = size / (1024 * 1024)
+    return f"{mb:.0f} MB" if mb >= 10 or mb == int(mb) else f"{mb:.1f} MB"
+
+
+def progress_bar(percent: int) -> str:
+    """▰▰▰▰▰▰▱▱▱▱ 61 %"""
+    percent = min(100, max(0, percent))
+    filled = round(percent * BAR_CELLS / 100)
+    return f"{'▰' * filled}{'▱' * (BAR_CELLS - filled)} {percent} %"
+
+
+def timestamp(moment: datetime, style: str = "R") -> str:
+    """A Discord timestamp that each reader sees in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def quote_prompt(prompt: str, limit: int = PROMPT_PREVIEW) -> str:
+    """The prompt as safe, bounded markdown (its mentions never ping: every message disables them)."""
+    text = prompt if len(prompt) <= limit else prompt[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(text)
+
+
+def thread_name(prompt: str) -> str:
+    """🎬 and the prompt's first line, cut on a word boundary to Discord's 100 characters."""
+    first_line = " ".join(prompt.split())
+    name = f"🎬 {first_line}"
+    if len(name) <= THREAD_NAME_LIMIT:
+        return name
+    cut = name[: THREAD_NAME_LIMIT - 1]
+    if " " in cut[3:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def starter_text(prompt: str, user_id: int, model: str, orientation: str, duration: int | None) -> str:
+    """The public post the thread hangs off."""
+    details = [f"<@{user_id}>", model, orientation]
+    if duration:
+        details.append(f"{duration} s")
+    title = quote_prompt(" ".join(prompt.split()), limit=300)
+    return f"🎬 **{title}**\n{' · '.join(details)}"
+
+
+def remix_request_text(instruction: str, user_id: int) -> str:
+    """The public line a Remix-button request leaves in the thread, which the progress message answers."""
+    return f"✏️ <@{user_id}>: {quote_prompt(instruction, limit=1800)}"
+
+
+def render_progress(state: ProgressState) -> Rendered:
+    """The progress message for a state: title, colour, body, fields, footer and buttons."""
+    title, colour, status_lines = _status(state)
+    body = [*_preamble(state), quote_prompt(state.prompt), *status_lines]
+    embed = discord.Embed(title=title, colour=colour, description="\n\n".join(line for line in body if line))
+    embed.add_field(name="Model", value=state.model)
+    embed.add_field(name="Orientation", value=state.orientation.capitalize())
+    if state.duration:
+        embed.add_field(name="Duration", value=f"{state.duration} s")
+    if state.task_id:
+        embed.add_field(name="Task ID", value=f"`{state.task_id}`")
+    if state.phase is Phase.FINISHED:
+        image = f"attachment://{state.attached_preview}" if state.attached_preview else state.preview_url
+        if image:
+            embed.set_image(url=image)
+    embed.set_footer(text=" · ".join(part for part in (_footer_hint(state), state.quota_note) if part))
+    return Rendered(content=None, embed=embed, view=_buttons(state))
+
+
+def _preamble(state: ProgressState) -> list[str]:
+    lines = []
+    if state.remix_number:
+        lines.append(f"Remixing video {state.remix_number} of this thread")
+    if state.trimmed_to:
+        lines.append(f"Using the first prompt and the last {state.trimmed_to} turns.")
+    return ["\n".join(lines)] if lines else []
+
+
+def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
+    phase = state.phase
+    if phase is Phase.QUEUED:
+        title = f"⏳ Queued — {ordinal(state.queue_position)} in line" if state.queue_position else "⏳ Queued"
+        return title, Colour.GREY, [state.queue_reason or ""]
+    if phase is Phase.WAITING:
+        lines = [f"Started {timestamp(state.started_at)}"]
+        if state.retry:
+            attempt, of = state.retry
+            lines.append(f"The video service isn't answering — retrying (attempt {attempt} of {of})")
+        return "⏳ Waiting for the video service", Colour.GREY, lines
+    if phase is Phase.GENERATING:
+        lines = [progress_bar(state.progress)] if state.progress is not None else []
+        lines.append(f"Started {timestamp(state.started_at)}")
+        return "🎞️ Generating", Colour.BLURPLE, lines
+    if phase is Phase.FINISHED:
+        took = human_duration(((state.finished_at or state.started_at) - state.started_at).total_seconds())
+        lines = []
+        if state.too_large_limit is not None:
+            lines.append(
+                f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}); "
+                "open it from the link."
+            )
+        elif state.video_url and not state.attached_preview:
+            lines.append("Open the video from the link.")
+        return f"✅ Finished in {took}", Colour.GREEN, lines
+    if phase is Phase.CANCELLED:
+        who = f" by <@{state.cancelled_by}>" if state.cancelled_by else ""
+        return f"⏹️ Cancelled{who}", Colour.DARK_GREY, ["No quota was used."]
+    return "❌ Couldn't make this video", Colour.RED, [state.error or "Something went wrong.", "No quota was used."]
+
+
+def _footer_hint(state: ProgressState) -> str:
+    if state.phase is Phase.FINISHED:
+        return "Reply to this message to remix it"
+    if state.phase in (Phase.FAILED, Phase.CANCELLED):
+        return "Press Retry to try again"
+    return "You can cancel while it runs"
+
+
+def button_id(action: str, job_id: int) -> str:
+    """The custom ID of one of a job's buttons."""
+    return f"{BUTTON_PREFIX}:{action}:{job_id}"
+
+
+def _buttons(state: ProgressState) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    job = state.job_id
+    if state.phase in (Phase.QUEUED, Phase.WAITING, Phase.GENERATING):
+        view.add_item(
+            discord.ui.Button(label="Cancel", style=discord.ButtonStyle.danger, custom_id=button_id("cancel", job))
+        )
+    elif state.phase is Phase.FINISHED:
+        view.add_item(discord.ui.Button(label="Remix", emoji="✏️", custom_id=button_id("remix", job)))
+        view.add_item(discord.ui.Button(label="Re-roll", emoji="🎲", custom_id=button_id("reroll", job)))
+        if state.video_url and state.video_url.startswith(("https://", "http://")):
+            view.add_item(discord.ui.Button(label="Open", emoji="▶️", url=state.video_url))
+    else:
+        view.add_item(
+            discord.ui.Button(label="Retry", style=discord.ButtonStyle.primary, custom_id=button_id("retry", job))
+        )
+    # A stopped view is sent but not registered in discord.py's view store: clicks are handled by the
+    # persistent DynamicItems matching BUTTON_ID, which survive restarts; nothing piles up in memory.
+    view.stop()
+    return view
