@@ -6,12 +6,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from bot.catalog import MODELS
+from bot.store.models import Period
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_VIDEO_API_URL: Final = "https://www.kkiai.com"
@@ -88,7 +89,7 @@ class Settings:
     max_jobs_per_guild: int = 5
     max_jobs_per_user: int = 2
     default_quota_units: int = 10
-    default_quota_period: str = "day"
+    default_quota_period: Period = "day"
     history_max_turns: int = 20
     simulate: bool = field(default=False)
 
@@ -147,7 +148,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         max_jobs_per_guild=env.integer("MAX_JOBS_PER_GUILD", default=5, minimum=1),
         max_jobs_per_user=env.integer("MAX_JOBS_PER_USER", default=2, minimum=1),
         default_quota_units=env.integer("DEFAULT_QUOTA_UNITS", default=10, minimum=0),
-        default_quota_period=quota_period,
+        default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         simulate=simulate,
     )

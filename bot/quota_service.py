@@ -1,0 +1,137 @@
+"""QuotaService: admits a generation (cooldown, concurrency, units) and refunds it when no video came of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.errors import BotError
+from bot.quota import PERIOD_WORDS, EffectiveLimit, Member, period_end, period_start, resolve_limit
+from bot.render import timestamp
+from bot.store import Job, JobParams, Store
+
+
+class QuotaRefused(BotError):
+    """The member may not start a video now; the message says why and when they can."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """An accepted job, charged, with what is left afterwards."""
+
+    job: Job
+    limit: EffectiveLimit
+    used: int
+    resets_at: datetime
+
+    @property
+    def quota_note(self) -> str | None:
+        """'3 of 5 left today', for the progress message's footer."""
+        if self.limit.units is None:
+            return None
+        left = max(0, self.limit.units - self.used)
+        return f"{left} of {self.limit.units} left {PERIOD_WORDS[self.limit.period]}"
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    """What /usage shows a member."""
+
+    limit: EffectiveLimit
+    used: int
+    resets_at: datetime
+    running: list[Job]
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit.units is None else max(0, self.limit.units - self.used)
+
+
+class QuotaService:
+    """Who may generate how much, applied atomically."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+
+    def _now(self) -> datetime:
+        return self._store.db.clock()
+
+    async def effective_limit(self, guild_id: int, member: Member) -> EffectiveLimit:
+        """The limit that applies to `member` in a server, and where it comes from."""
+        guild = await self._store.settings.get(guild_id)
+        return resolve_limit(
+            member,
+            await self._store.quotas.policies(guild_id),
+            moderators_exempt=guild.moderators_exempt,
+            default_units=self._settings.default_quota_units,
+            default_period=self._settings.default_quota_period,
+            default_concurrent=self._settings.max_jobs_per_user,
+        )
+
+    async def admit(
+        self,
+        guild_id: int,
+        member: Member,
+        *,
+        model: str,
+        params: JobParams,
+        conversation_id: int | None = None,
+        request_turn_id: int | None = None,
+    ) -> Admission:
+        """Create the job and charge it, or raise QuotaRefused and leave nothing behind."""
+        guild = await self._store.settings.get(guild_id)
+        limit = await self.effective_limit(guild_id, member)
+        cost = await self._store.quotas.model_cost(guild_id, model)
+        now = self._now()
+        since, resets_at = period_start(limit.period, now), period_end(limit.period, now)
+        # One IMMEDIATE transaction: two requests at once cannot both see room for one more.
+        async with self._store.transaction():
+            if guild.cooldown_seconds and not limit.unlimited:
+                last = await self._store.jobs.last_started_at(guild_id, member.user_id)
+                if last is not None and now < last + timedelta(seconds=guild.cooldown_seconds):
+                    ready = last + timedelta(seconds=guild.cooldown_seconds)
+                    raise QuotaRefused(f"Please wait — you can start another video {timestamp(ready)}.")
+            running = await self._store.jobs.unfinished_for_user(guild_id, member.user_id)
+            if limit.max_concurrent is not None and len(running) >= limit.max_concurrent:
+                raise QuotaRefused(
+                    f"You already have {len(running)} video{'s' if len(running) != 1 else ''} generating. "
+                    "Wait for one to finish or cancel it."
+                )
+            job = await self._store.jobs.create(
+                guild_id=guild_id,
+                user_id=member.user_id,
+                model=model,
+                params=params,
+                cost=cost,
+                conversation_id=conversation_id,
+                request_turn_id=request_turn_id,
+            )
+            reservation = await self._store.quotas.reserve(
+                guild_id=guild_id, user_id=member.user_id, job_id=job.id, units=cost, since=since, limit=limit.units
+            )
+            if not reservation.granted:
+                raise QuotaRefused(_refusal(limit, reservation.used, cost, resets_at))
+        return Admission(job=job, limit=limit, used=reservation.used, resets_at=resets_at)
+
+    async def refund(self, job_id: int) -> bool:
+        """Give back a job's units because it produced no video; False if there was nothing to give back."""
+        return await self._store.quotas.refund(job_id)
+
+    async def usage(self, guild_id: int, member: Member) -> UsageReport:
+        """Used, limit, reset time and running jobs for /usage."""
+        limit = await self.effective_limit(guild_id, member)
+        now = self._now()
+        used = await self._store.quotas.used_since(guild_id, member.user_id, period_start(limit.period, now))
+        running = await self._store.jobs.unfinished_for_user(guild_id, member.user_id)
+        return UsageReport(limit=limit, used=used, resets_at=period_end(limit.period, now), running=running)
+
+
+def _refusal(limit: EffectiveLimit, used: int, cost: int, resets_at: datetime) -> str:
+    assert limit.units is not None
+    when = PERIOD_WORDS[limit.period]
+    resets = f"Your quota resets {timestamp(resets_at)}."
+    if used >= limit.units or cost == 1:
+        return f"You've used {used} of {limit.units} videos {when}. {resets}"
+    return f"This model costs {cost} and you have {limit.units - used} of {limit.units} left {when}. {resets}"
