@@ -20,7 +20,7 @@ async def simulated(settings: Settings) -> AsyncIterator[Settings]:
         return
     from bot.videoapi.simulator import Simulator  # noqa: PLC0415 - only needed in this mode
 
-    simulator = Simulator()
+    simulator = Simulator.for_demo()
     base_url = await simulator.start("127.0.0.1", 0)
     log.info("video API simulator listening on %s (videos are fake, nothing is billed)", base_url)
     try:

@@ -1,0 +1,233 @@
+"""Pure helpers for the task endpoints: ID prefixes, endpoint choice, status normalisation."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote
+
+from .transcript import safe_media_url
+
+__all__ = [
+    "TaskState",
+    "TaskStatus",
+    "full_task_id",
+    "normalize_status",
+    "parse_task",
+    "task_query_path",
+]
+
+TaskState = Literal["pending", "queued", "generating", "completed", "failed", "unknown"]
+
+_STATUS_WORDS: dict[str, TaskState] = {
+    **dict.fromkeys(
+        ("pending", "created", "submitted", "new", "init", "initializing", "not_start", "not_started",
+         "accepted", "scheduled"),
+        "pending",
+    ),
+    **dict.fromkeys(("queued", "queuing", "queueing", "in_queue", "waiting", "wait"), "queued"),
+    **dict.fromkeys(
+        ("processing", "in_progress", "running", "generating", "started", "rendering", "active",
+         "upsampling", "progress", "working"),
+        "generating",
+    ),
+    **dict.fromkeys(
+        ("completed", "complete", "success", "succeeded", "successful", "succeed", "done", "finished",
+         "ready"),
+        "completed",
+    ),
+    **dict.fromkeys(
+        ("failed", "failure", "fail", "error", "errored", "rejected", "cancelled", "canceled", "expired",
+         "timeout", "timed_out", "blocked", "moderated"),
+        "failed",
+    ),
+}
+_STATUS_HINTS: tuple[tuple[str, TaskState], ...] = (
+    ("fail", "failed"),
+    ("error", "failed"),
+    ("reject", "failed"),
+    ("cancel", "failed"),
+    ("success", "completed"),
+    ("complet", "completed"),
+    ("queue", "queued"),
+    ("process", "generating"),
+    ("progress", "generating"),
+    ("running", "generating"),
+    ("generat", "generating"),
+    ("pend", "pending"),
+)
+_RANK: dict[TaskState, int] = {"unknown": -1, "pending": 0, "queued": 1, "generating": 2}
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    """A task's normalised status; `raw` is the vendor's JSON for debugging."""
+
+    state: TaskState
+    progress: int | None = None
+    video_url: str | None = None
+    preview_url: str | None = None
+    error: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_final(self) -> bool:
+        """True for completed and failed."""
+        return self.state in ("completed", "failed")
+
+
+def full_task_id(task_id: str, model: str | None = None) -> str:
+    """Prefix a bare `task_…` ID (as the chat stream shows it) with its model, as the task API wants it."""
+    task_id = task_id.strip()
+    if ":" in task_id or not model:
+        return task_id
+    return f"{model}:{task_id}"
+
+
+def task_query_path(task_id: str) -> tuple[str, dict[str, str]]:
+    """Choose the query endpoint for a task ID: (path, query parameters).
+
+    Seed 000 documents `GET /v1/videos/{id}` for sora tasks (the OpenAI-style Videos shape); seeds 001/002
+    document `GET /v1/video/query?id=` for grok and veo. So sora-prefixed IDs, and bare `task_…` IDs (which
+    only the sora chat flow produces), use the first; every other prefix uses the second. The client falls
+    back to the other endpoint once on a 404.
+    """
+    prefix = task_id.split(":", 1)[0].lower() if ":" in task_id else ""
+    if prefix.startswith("sora") or (not prefix and task_id.startswith("task_")):
+        return f"/v1/videos/{quote(task_id, safe=':')}", {}
+    return "/v1/video/query", {"id": task_id}
+
+
+def other_query_path(task_id: str) -> tuple[str, dict[str, str]]:
+    """The endpoint `task_query_path` did not choose."""
+    path, _ = task_query_path(task_id)
+    if path.startswith("/v1/videos/"):
+        return "/v1/video/query", {"id": task_id}
+    return f"/v1/videos/{quote(task_id, safe=':')}", {}
+
+
+def normalize_status(word: object) -> TaskState:
+    """Map a vendor status word to a TaskState; anything unrecognised is "unknown", never an error."""
+    if not isinstance(word, str) or not word.strip():
+        return "unknown"
+    key = _SEPARATORS.sub("_", word.strip().lower())
+    if key in _STATUS_WORDS:
+        return _STATUS_WORDS[key]
+    for hint, state in _STATUS_HINTS:
+        if hint in key:
+            return state
+    return "unknown"
+
+
+def _dicts(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The objects a status may hide in: the body, `detail`, `detail.pending_info`, `data`."""
+    found: list[Mapping[str, Any]] = [raw]
+    for key in ("detail", "data"):
+        inner = raw.get(key)
+        if isinstance(inner, Mapping):
+            found.append(inner)
+            pending = inner.get("pending_info")
+            if isinstance(pending, Mapping):
+                found.append(pending)
+    return found
+
+
+def _first_str(objs: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> Iterable[str]:
+    for key in keys:
+        for obj in objs:
+            value = obj.get(key)
+            if isinstance(value, str) and value.strip():
+                yield value.strip()
+
+
+def _progress(value: object, *, fraction: bool) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        is_pct = text.endswith("%")
+        try:
+            value = float(text.rstrip("%").strip())
+        except ValueError:
+            return None
+        fraction = fraction and not is_pct
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    # A 0..1 fraction when documented as one (progress_pct), or when a float plainly is one.
+    if (fraction or isinstance(value, float)) and 0 <= value <= 1:
+        value = value * 100
+    return max(0, min(100, round(value)))
+
+
+def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> TaskStatus:
+    """Normalise a task-query response (seeds 000, 001, 002) into a TaskStatus."""
+    objs = _dicts(raw)
+    trusted = tuple(trusted_origins)
+    states = [normalize_status(obj.get("status")) for obj in objs if "status" in obj]
+    if not states:
+        states = [normalize_status(obj.get("state")) for obj in objs if "state" in obj]
+
+    video_url = next(
+        (
+            safe
+            for url in _first_str(objs, ("upsample_video_url", "video_url", "url", "output_url"))
+            if (safe := safe_media_url(url, trusted))
+        ),
+        None,
+    )
+    preview_url = next(
+        (
+            safe
+            for url in _first_str(objs, ("thumbnail_url", "preview_url", "cover_url", "image_url"))
+            if (safe := safe_media_url(url, trusted))
+        ),
+        None,
+    )
+    progress = None
+    for obj in objs:
+        for key, fraction in (("progress_pct", True), ("progress", False), ("percent", False)):
+            if key in obj and (p := _progress(obj[key], fraction=fraction)) is not None:
+                progress = p if progress is None else max(progress, p)
+
+    # Seed 002: error fields may be filled even on success; a completed task with a video wins.
+    if "completed" in states and video_url:
+        return TaskStatus("completed", 100, video_url, preview_url, None, dict(raw))
+    if "failed" in states:
+        error = next(
+            _first_str(
+                objs,
+                ("failure_reason", "error_message", "fail_reason", "video_generation_error", "message"),
+            ),
+            None,
+        )
+        if error is None:
+            for obj in objs:
+                err = obj.get("error")
+                if isinstance(err, str) and err.strip():
+                    error = err.strip()
+                elif isinstance(err, Mapping) and isinstance(err.get("message"), str):
+                    error = err["message"].strip()
+                if error:
+                    break
+        return TaskStatus("failed", progress, None, preview_url, _short(error), dict(raw))
+    if "completed" in states:
+        # Completed but no usable link yet (or only a non-https one): report it; the caller decides.
+        return TaskStatus("completed", 100, None, preview_url, None, dict(raw))
+    state: TaskState = max(states, key=_RANK.__getitem__, default="unknown")
+    if state in ("pending", "queued") and progress:
+        state = "generating"
+    return TaskStatus(state, progress, None, preview_url, None, dict(raw))
+
+
+def _short(text: str | None) -> str:
+    if not text:
+        return "The video generation failed."
+    text = " ".join(text.split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    if len(text) > 200:
+        text = text[:200].rsplit(" ", 1)[0] + "…"
+    return text
