@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import aiohttp
@@ -14,12 +16,29 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.generation import GenerationEngine
+from bot.jobs import Caps, JobRunner
+from bot.presenter import DiscordPresenter
+from bot.progress import ProgressEditor
+from bot.quota_service import QuotaService
 from bot.store import Store
 from bot.tree import VideoCommandTree
+from bot.videoapi import VideoAPI
+from bot.videos import VideoService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final[tuple[str, ...]] = ()
+EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video",)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Pacing that operators never need to touch, but tests shrink to stay fast."""
+
+    poll_interval: float = 5.0  # seconds between task queries when a stream is not available
+    edit_interval: float = 1.0  # seconds between two edits of one progress message
+    edit_rate: float = 25.0  # progress edits per second across all messages (Discord allows 50 requests/s)
+    api_backoff: float = 1.0  # first retry delay towards the video API
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -44,12 +63,17 @@ class VideoBot(commands.Bot):
 
     store: Store
     http_session: aiohttp.ClientSession
+    video_api: VideoAPI
+    quotas: QuotaService
+    runner: JobRunner
+    videos: VideoService
 
     def __init__(
         self,
         settings: Settings,
         *,
         extensions: Sequence[str] = EXTENSIONS,
+        tuning: Tuning = Tuning(),
         **options: Any,
     ) -> None:
         super().__init__(
@@ -64,7 +88,10 @@ class VideoBot(commands.Bot):
             **options,
         )
         self.settings = settings
+        self.tuning = tuning
         self.initial_extensions = tuple(extensions)
+        self._editor: ProgressEditor | None = None
+        self._resume_task: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         point_discord_py_at(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
@@ -74,14 +101,48 @@ class VideoBot(commands.Bot):
         await self.open_resources()
         await self.load_initial_extensions()
         await self.sync_commands()
+        self._resume_task = asyncio.create_task(self._resume_when_ready(), name="resume-jobs")
 
     async def open_resources(self) -> None:
-        """Open the database (migrating it) and the one shared HTTP session."""
-        self.store = await Store.open(self.settings.database_path)
+        """Open the database, the shared HTTP session and the services built on them."""
+        settings, tuning = self.settings, self.tuning
+        self.store = await Store.open(settings.database_path)
         # No total timeout: a video stream may run for an hour. The read timeout bounds silence instead.
         self.http_session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=self.settings.stream_read_timeout)
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.stream_read_timeout)
         )
+        self.video_api = VideoAPI(
+            settings.video_api_base_url,
+            settings.video_api_key.reveal() or None,
+            self.http_session,
+            read_timeout=settings.stream_read_timeout,
+            deadline=settings.job_deadline,
+            backoff=tuning.api_backoff,
+            trusted_media_origins=settings.trusted_media_origins,
+        )
+        self.quotas = QuotaService(self.store, settings)
+        self._editor = ProgressEditor(min_interval=tuning.edit_interval, rate=tuning.edit_rate)
+        presenter = DiscordPresenter(
+            self, self._editor, self.http_session, trusted_media_origins=settings.trusted_media_origins
+        )
+        engine = GenerationEngine(self.video_api, poll_interval=tuning.poll_interval, deadline=settings.job_deadline)
+        self.runner = JobRunner(
+            store=self.store,
+            engine=engine,
+            presenter=presenter,
+            quotas=self.quotas,
+            caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild, settings.max_jobs_per_user),
+            history_max_turns=settings.history_max_turns,
+        )
+        self.videos = VideoService(self.store, self.quotas, self.runner)
+
+    async def _resume_when_ready(self) -> None:
+        # After READY, so that each server's upload limit is known when a resumed video is delivered.
+        await self.wait_until_ready()
+        try:
+            await self.runner.resume_unfinished()
+        except Exception:
+            log.exception("resuming unfinished jobs failed")
 
     async def load_initial_extensions(self) -> None:
         """Load the cogs named in `initial_extensions`, in order."""
@@ -103,6 +164,14 @@ class VideoBot(commands.Bot):
         """Slash commands only: messages are for the listeners in cogs, never text commands."""
 
     async def close(self) -> None:
+        """Stop jobs (they stay resumable), then Discord, then the session and the database."""
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+            await asyncio.gather(self._resume_task, return_exceptions=True)
+        if hasattr(self, "runner"):
+            await self.runner.shutdown()
+        if self._editor is not None:
+            await self._editor.close()
         await super().close()
         if hasattr(self, "http_session"):
             await self.http_session.close()

@@ -63,6 +63,7 @@ class ProgressState:
     cancelled_by: int | None = None
     preview_url: str | None = None
     video_url: str | None = None
+    video_attached: bool = False  # the mp4 is uploaded with the message (Discord plays it inline)
     attached_preview: str | None = None  # filename when the preview is uploaded with the message
     too_large_limit: int | None = None  # bytes; set when the video could not be attached
     remix_number: int | None = None  # "Remixing video 2 of this thread"
@@ -198,7 +199,7 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
                 f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}); "
                 "open it from the link."
             )
-        elif state.video_url and not state.attached_preview:
+        elif state.video_url and not state.video_attached:
             lines.append("Open the video from the link.")
         return f"✅ Finished in {took}", Colour.GREEN, lines
     if phase is Phase.CANCELLED:

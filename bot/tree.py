@@ -51,13 +51,20 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
         log.warning("could not tell user %s: %s", interaction.user.id, message)
 
 
+async def report_failure(interaction: discord.Interaction, error: Exception, where: str) -> None:
+    """Tell the user what went wrong in one sentence; log a traceback only for bugs."""
+    message = describe_failure(error) if isinstance(error, app_commands.AppCommandError) else None
+    if isinstance(error, BotError):
+        message = error.user_message
+    if message is None:
+        log.error("%s failed", where, exc_info=error)
+        message = "Something went wrong on my side. It has been logged; please try again."
+    await reply_privately(interaction, message)
+
+
 class VideoCommandTree(app_commands.CommandTree):
     """Shows a BotError's message ephemerally and logs everything else with its traceback."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        message = describe_failure(error)
-        if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("/%s failed", command, exc_info=error)
-            message = "Something went wrong on my side. It has been logged; please try again."
-        await reply_privately(interaction, message)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await report_failure(interaction, error, f"/{command}")

@@ -66,6 +66,13 @@ class Conversations:
         row = await self._db.fetch_one("SELECT * FROM conversations WHERE thread_id = ?", (thread_id,))
         return None if row is None else _conversation(row)
 
+    async def claim_intent_hint(self, conversation_id: int) -> bool:
+        """True the first time only: whether this thread still needs the how-to-remix explanation."""
+        changed = await self._db.execute(
+            "UPDATE conversations SET intent_hint_sent = 1 WHERE id = ? AND intent_hint_sent = 0", (conversation_id,)
+        )
+        return changed == 1
+
     async def add_turn(
         self,
         *,
@@ -130,6 +137,16 @@ class Conversations:
             (conversation_id,),
         )
         return None if row is None else _turn(row)
+
+    async def video_number(self, turn: Turn) -> int:
+        """Which video of its thread an assistant turn is: 1 for the first."""
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM turns WHERE conversation_id = ? AND role = 'assistant'"
+                " AND video_url IS NOT NULL AND id <= ?",
+                (turn.conversation_id, turn.id),
+            )
+        )
 
     async def count_videos(self, conversation_id: int) -> int:
         """How many finished videos the thread holds."""

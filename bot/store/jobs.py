@@ -96,6 +96,10 @@ class Jobs:
             (conversation_id, request_turn_id, channel_id, message_id, job_id),
         )
 
+    async def set_params(self, job_id: int, params: JobParams) -> None:
+        """Replace what a job records about its request (display hints are added after admission)."""
+        await self._db.execute("UPDATE jobs SET params = ? WHERE id = ?", (params.to_json(), job_id))
+
     async def mark_running(self, job_id: int) -> None:
         """The API is about to be called (again): count the attempt."""
         await self._db.execute(
@@ -112,6 +116,10 @@ class Jobs:
         """Remember the last percentage, so a resumed job does not start its bar from zero."""
         await self._db.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
 
+    async def set_result_turn(self, job_id: int, turn_id: int) -> None:
+        """Keep the finished video's turn before delivering it: a restart then re-delivers, never regenerates."""
+        await self._db.execute("UPDATE jobs SET result_turn_id = ? WHERE id = ?", (turn_id, job_id))
+
     async def finish(
         self,
         job_id: int,
@@ -126,7 +134,8 @@ class Jobs:
         if not status.finished:
             raise ValueError(f"{status} is not a final status")
         changed = await self._db.execute(
-            "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = ?, cancelled_by = ?,"
+            "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = COALESCE(?, result_turn_id),"
+            " cancelled_by = ?,"
             f" finished_at = ? WHERE id = ? AND status IN {_UNFINISHED}",
             (str(status), error, error_kind, result_turn_id, cancelled_by, self._db.now(), job_id),
         )

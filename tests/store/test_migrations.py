@@ -11,7 +11,9 @@ from bot.store import Database, MigrationError, load_migrations
 
 EXPECTED_TABLES = {
     "schema_migrations": ["version", "name", "applied_at"],
-    "conversations": ["id", "guild_id", "channel_id", "thread_id", "owner_id", "model", "created_at"],
+    "conversations": [
+        "id", "guild_id", "channel_id", "thread_id", "owner_id", "model", "created_at", "intent_hint_sent",
+    ],
     "turns": [
         "id", "conversation_id", "parent_id", "role", "content", "discord_message_id", "author_id",
         "task_id", "sid", "video_url", "preview_url", "created_at",

@@ -1,0 +1,225 @@
+"""Drive one job through the video API, knowing nothing of Discord or the database.
+
+The main path streams a chat completion. If the stream breaks after the task ID appeared, or the job is
+resumed after a restart with a task ID saved, the task endpoint is polled instead. Image-to-video jobs are
+created with the task endpoint and polled. Every visible change is reported through a callback; the result
+is an `Outcome`, never an exception, except cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.store import JobParams
+from bot.videoapi import (
+    AuthenticationFailed,
+    RateLimited,
+    RequestRejected,
+    ServiceUnavailable,
+    StreamInterrupted,
+    TaskStatus,
+    Transcript,
+    VideoAPI,
+    VideoAPIError,
+)
+
+log = logging.getLogger(__name__)
+
+Stage = Literal["waiting", "generating"]
+ErrorKind = Literal["refused", "failed", "unavailable", "interrupted", "timeout", "auth"]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """A visible change while a video is being made."""
+
+    stage: Stage
+    task_id: str | None = None
+    progress: int | None = None
+    retry: tuple[int, int] | None = None  # (attempt, of) while the service is not answering
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a generation ended. On success, `content` is the assistant turn to keep for remixes."""
+
+    ok: bool
+    task_id: str | None = None
+    content: str | None = None
+    video_url: str | None = None
+    preview_url: str | None = None
+    sid: str | None = None
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+
+
+Report = Callable[[Update], Awaitable[None]]
+
+_TIMED_OUT = "The video took too long and was abandoned."
+_DECLINED = "The video service couldn't make this video."
+_UNAVAILABLE = "The video service was unavailable."
+_INTERRUPTED = "The connection to the video service broke before it accepted the video."
+
+
+class GenerationEngine:
+    """Runs jobs against a VideoAPI."""
+
+    def __init__(
+        self, api: VideoAPI, *, poll_interval: float = 5.0, deadline: float = 3600.0, poll_outage_limit: int = 20
+    ) -> None:
+        self._api = api
+        self._poll_interval = poll_interval
+        self._deadline = deadline
+        self._poll_outage_limit = poll_outage_limit
+
+    async def run(
+        self,
+        *,
+        model: str,
+        params: JobParams,
+        history: Sequence[Mapping[str, str]],
+        task_id: str | None,
+        report: Report,
+    ) -> Outcome:
+        """Make the video: resume `task_id` if given, else create it (image) or stream it (chat)."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                if task_id:
+                    return await self._poll(task_id, model, report)
+                if params.image_url:
+                    return await self._from_image(model, params, report)
+                return await self._stream(model, params, history, report)
+        except TimeoutError:
+            return Outcome(False, task_id=task_id, error=_TIMED_OUT, error_kind="timeout")
+
+    async def _stream(
+        self, model: str, params: JobParams, history: Sequence[Mapping[str, str]], report: Report
+    ) -> Outcome:
+        last: Transcript | None = None
+        seen_task: str | None = None
+        try:
+            async for snapshot in self._api.stream_chat(
+                model, history, on_retry=_retry_reporter(report), extra=_chat_options(params)
+            ):
+                last = snapshot
+                seen_task = snapshot.task_id or seen_task
+                if snapshot.state in ("completed", "failed"):
+                    break
+                await report(_update_from_transcript(snapshot))
+        except StreamInterrupted as broken:
+            task = broken.task_id or seen_task
+            if task is None:
+                log.warning("stream for %s broke before a task ID (%s)", model, broken.reason)
+                return Outcome(False, error=_INTERRUPTED, error_kind="interrupted")
+            log.info("stream broke after task %s (%s); polling instead", task, broken.reason)
+            return await self._poll(task, model, report)
+        except VideoAPIError as error:
+            return _failure(error, seen_task)
+        if last is None:
+            return Outcome(False, error=_INTERRUPTED, error_kind="interrupted")
+        if last.state == "completed" and last.video_url:
+            return Outcome(
+                True, task_id=last.task_id, content=last.content, video_url=last.video_url,
+                preview_url=last.preview_url, sid=last.sid,
+            )
+        return Outcome(False, task_id=last.task_id, error=last.error or _DECLINED, error_kind="refused")
+
+    async def _from_image(self, model: str, params: JobParams, report: Report) -> Outcome:
+        try:
+            task_id = await self._api.create_task(
+                model,
+                params.prompt,
+                images=[params.image_url] if params.image_url else [],
+                orientation=params.orientation,
+                size=params.size or "small",
+                duration=params.duration or 10,
+                on_retry=_retry_reporter(report),
+            )
+        except VideoAPIError as error:
+            return _failure(error, None)
+        await report(Update("waiting", task_id=task_id))
+        return await self._poll(task_id, model, report)
+
+    async def _poll(self, task_id: str, model: str, report: Report) -> Outcome:
+        """Ask for the task until it ends. GETs are safe to repeat, so outages are waited out."""
+        failures = 0
+        await report(Update("waiting", task_id=task_id))
+        while True:
+            try:
+                status = await self._api.get_task(task_id, model)
+                failures = 0
+            except (ServiceUnavailable, RateLimited) as error:
+                failures += 1
+                log.warning("polling %s failed %d time(s): %s", task_id, failures, error)
+                if failures >= self._poll_outage_limit:
+                    return Outcome(False, task_id=task_id, error=_UNAVAILABLE, error_kind="unavailable")
+                await report(Update("waiting", task_id=task_id, retry=(failures + 1, self._poll_outage_limit)))
+                await asyncio.sleep(min(60.0, self._poll_interval * 2 ** min(failures, 4)))
+                continue
+            except VideoAPIError as error:
+                return _failure(error, task_id)
+            if status.state == "completed" and status.video_url:
+                return Outcome(
+                    True, task_id=task_id, content=_task_content(task_id, status), video_url=status.video_url,
+                    preview_url=status.preview_url,
+                )
+            if status.state == "failed":
+                return Outcome(False, task_id=task_id, error=status.error or _DECLINED, error_kind="refused")
+            await report(_update_from_task(task_id, status))
+            await asyncio.sleep(self._poll_interval)
+
+
+def _chat_options(params: JobParams) -> dict[str, object]:
+    # The vendor reads the options from the prompt's JSON block it echoes; sending them as body fields
+    # is how OpenAI-compatible video resellers take them. Unknown fields are ignored upstream.
+    options: dict[str, object] = {"orientation": params.orientation}
+    if params.duration:
+        options["duration"] = params.duration
+    if params.size:
+        options["size"] = params.size
+    return options
+
+
+def _update_from_transcript(snapshot: Transcript) -> Update:
+    stage: Stage = "generating" if snapshot.state == "generating" else "waiting"
+    return Update(stage, task_id=snapshot.task_id, progress=snapshot.progress)
+
+
+def _update_from_task(task_id: str, status: TaskStatus) -> Update:
+    stage: Stage = "generating" if status.state == "generating" or status.progress else "waiting"
+    return Update(stage, task_id=task_id, progress=status.progress)
+
+
+def _task_content(task_id: str, status: TaskStatus) -> str:
+    """The assistant turn for a polled task, in the vendor's own transcript format.
+
+    There was no stream to keep verbatim, so later remixes get what the stream would have said.
+    """
+    lines = [f"> ID: `{task_id.split(':', 1)[-1]}`", "> Generation Complete ✅", ""]
+    if status.preview_url:
+        lines.append(f"![{status.preview_url}]({status.preview_url})")
+    lines.append(f"[Play Online▶️]({status.video_url})")
+    return "\n".join(lines)
+
+
+def _retry_reporter(report: Report) -> Callable[[int, int, VideoAPIError], Awaitable[None]]:
+    async def on_retry(attempt: int, of: int, error: VideoAPIError) -> None:
+        log.info("video API not answering (%s); attempt %d of %d", error, attempt, of)
+        await report(Update("waiting", retry=(attempt, of)))
+
+    return on_retry
+
+
+def _failure(error: VideoAPIError, task_id: str | None) -> Outcome:
+    if isinstance(error, RequestRejected):
+        return Outcome(False, task_id=task_id, error=error.user_message, error_kind="refused")
+    if isinstance(error, AuthenticationFailed):
+        log.error("the video API refused the key: %s", error)
+        return Outcome(False, task_id=task_id, error=error.user_message, error_kind="auth")
+    if isinstance(error, (ServiceUnavailable, RateLimited)):
+        return Outcome(False, task_id=task_id, error=_UNAVAILABLE, error_kind="unavailable")
+    return Outcome(False, task_id=task_id, error=error.user_message, error_kind="failed")

@@ -1,0 +1,105 @@
+"""Pure checks of a /video request, each refusal one sentence that says what to do instead."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final
+
+import discord
+
+from bot.catalog import MODELS, ORIENTATIONS
+from bot.errors import BotError
+from bot.tree import permission_label
+
+PROMPT_LIMIT: Final = 2000
+IMAGE_LIMIT: Final = 10 * 1024 * 1024
+IMAGE_TYPES: Final = ("image/png", "image/jpeg", "image/webp")
+NOT_AN_IMAGE: Final = "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."
+
+# What the bot must be allowed to do where it makes a video: start a thread from its post and work in it.
+NEEDED_IN_CHANNEL: Final = (
+    "view_channel",
+    "create_public_threads",
+    "send_messages_in_threads",
+    "embed_links",
+    "attach_files",
+    "read_message_history",
+)
+NEEDED_IN_THREAD: Final = ("view_channel", "send_messages_in_threads", "embed_links", "attach_files")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInput:
+    """An attachment offered as the first frame."""
+
+    url: str
+    filename: str
+    content_type: str | None
+    size: int
+
+
+def check_prompt(prompt: str) -> str:
+    """The prompt, trimmed; refused if empty or too long."""
+    text = prompt.strip()
+    if not text:
+        raise BotError("Your prompt is empty: describe the video you want.")
+    if len(text) > PROMPT_LIMIT:
+        raise BotError(f"Your prompt is {len(text):,} characters; the limit is {PROMPT_LIMIT:,}.")
+    return text
+
+
+def check_options(
+    *,
+    model: str,
+    offered_models: Collection[str],
+    orientation: str,
+    duration: int | None,
+    size: str | None,
+    image: ImageInput | None,
+) -> tuple[int, str]:
+    """Refuse combinations the model cannot make; return the duration and size to use."""
+    if model not in offered_models or model not in MODELS:
+        raise BotError(f"{model} isn't offered here; choose one of {', '.join(offered_models)}.")
+    spec = MODELS[model]
+    if orientation not in ORIENTATIONS:
+        raise BotError("Choose portrait or landscape.")
+    if duration is not None and duration not in spec.durations:
+        raise BotError(f"{model} can't make {duration}-second videos; {_duration_advice(spec.durations)}.")
+    if size is not None and size not in spec.sizes:
+        raise BotError(f"{model} can't make {size} videos; choose {' or '.join(spec.sizes)}.")
+    if image is not None:
+        check_image(image)
+        if not spec.accepts_image:
+            able = [name for name in offered_models if name in MODELS and MODELS[name].accepts_image]
+            advice = f"choose {' or '.join(able)}, or leave the image out" if able else "leave the image out"
+            raise BotError(f"{model} can't start from an image; {advice}.")
+    return duration or spec.default_duration, size or spec.default_size
+
+
+def check_image(image: ImageInput) -> None:
+    """Only PNG, JPEG or WebP images up to 10 MB."""
+    content_type = (image.content_type or "").split(";")[0].strip().lower()
+    if content_type not in IMAGE_TYPES or image.size > IMAGE_LIMIT or image.size <= 0:
+        raise BotError(NOT_AN_IMAGE)
+
+
+def check_channel(channel_id: int, allowed: Collection[int]) -> None:
+    """Videos only where moderators allow them (anywhere when they listed no channel)."""
+    if allowed and channel_id not in allowed:
+        suggestion = " ".join(f"<#{c}>" for c in sorted(allowed)[:3])
+        raise BotError(f"Videos can't be made in this channel. Try {suggestion}.")
+
+
+def check_bot_permissions(permissions: discord.Permissions, *, in_thread: bool) -> None:
+    """Name the permissions the bot lacks here, so a moderator knows exactly what to grant."""
+    needed = NEEDED_IN_THREAD if in_thread else NEEDED_IN_CHANNEL
+    missing = [permission_label(name) for name in needed if not getattr(permissions, name)]
+    if missing:
+        listed = " and ".join(f"**{name}**" for name in missing)
+        raise BotError(f"I can't do that here: I'm missing {listed}. Ask a moderator to grant it.")
+
+
+def _duration_advice(durations: tuple[int, ...]) -> str:
+    # Exact lengths rather than "or less": the models take a fixed set, not a range.
+    return "choose " + " or ".join(f"{d} s" for d in durations)

@@ -1,0 +1,113 @@
+"""The generation engine against the simulator over real sockets: every way a video can end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.generation import GenerationEngine, Outcome, Update
+from bot.store import JobParams
+from bot.videoapi import VideoAPI
+from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario, Simulator
+
+PROMPT = "A cow with wings flying over a farm at sunset"
+HISTORY = [{"role": "user", "content": PROMPT}]
+PLAIN = JobParams(PROMPT)
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    sim = Simulator()
+    await sim.start()
+    yield sim
+    await sim.close()
+
+
+@pytest.fixture
+async def engine(simulator: Simulator) -> AsyncIterator[GenerationEngine]:
+    async with aiohttp.ClientSession() as session:
+        assert simulator.base_url
+        api = VideoAPI(simulator.base_url, "sk-test-key-0123456789", session, backoff=0.01, read_timeout=5,
+                       trusted_media_origins=(simulator.media_origin,))
+        yield GenerationEngine(api, poll_interval=0.01, deadline=30)
+
+
+async def run(engine: GenerationEngine, params: JobParams = PLAIN, task_id: str | None = None,
+              history: list[dict[str, str]] = HISTORY) -> tuple[Outcome, list[Update]]:
+    updates: list[Update] = []
+
+    async def report(update: Update) -> None:
+        updates.append(update)
+
+    outcome = await engine.run(model="sora-2", params=params, history=history, task_id=task_id, report=report)
+    return outcome, updates
+
+
+async def test_success_keeps_the_streamed_answer_and_reports_real_progress(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(step_delay=0.02))  # progress arrives over time, as from the real service
+    outcome, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=15))
+    assert outcome.ok and outcome.video_url and outcome.preview_url and outcome.sid
+    assert outcome.content is not None and outcome.task_id is not None
+    assert f"`{outcome.task_id}`" in outcome.content and '"orientation": "landscape"' in outcome.content
+    progress = [u.progress for u in updates if u.stage == "generating" and u.progress is not None]
+    assert progress == sorted(progress) and progress[-1] == 88
+    assert updates[0].stage == "waiting"
+    body = simulator.requests[-1].json
+    assert (body["orientation"], body["duration"], body["messages"]) == ("landscape", 15, HISTORY)
+
+
+async def test_refusal_is_a_failure_with_the_reason(engine: GenerationEngine, simulator: Simulator) -> None:
+    simulator.enqueue(Scenario(outcome="refusal", refusal_reason="similarity to third-party content"))
+    outcome, _ = await run(engine)
+    assert not outcome.ok and outcome.error_kind == "refused"
+    assert "similarity to third-party content" in (outcome.error or "")
+
+
+async def test_stream_dropped_after_the_task_id_finishes_by_polling(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
+    outcome, _ = await run(engine)
+    assert outcome.ok and outcome.video_url
+    assert any(r.path.startswith("/v1/videos/") for r in simulator.requests)  # it polled
+    assert outcome.content and outcome.task_id and outcome.task_id.split(":")[-1] in outcome.content
+
+
+async def test_stream_dropped_before_the_task_id_is_interrupted_without_a_resend(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID - 1))
+    outcome, _ = await run(engine)
+    assert not outcome.ok and outcome.error_kind == "interrupted"
+    assert sum(r.path == "/v1/chat/completions" for r in simulator.requests) == 1  # never billed twice
+
+
+async def test_service_down_is_retried_then_reported_as_unavailable(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(http_status=503, http_error_times=99))
+    outcome, updates = await run(engine)
+    assert not outcome.ok and outcome.error_kind == "unavailable"
+    assert [u.retry for u in updates if u.retry] == [(2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+async def test_a_resumed_job_polls_its_saved_task(engine: GenerationEngine, simulator: Simulator) -> None:
+    simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
+    first, _ = await run(engine)
+    chats = sum(r.path == "/v1/chat/completions" for r in simulator.requests)
+    resumed, _ = await run(engine, task_id=first.task_id)
+    assert resumed.ok and resumed.video_url == first.video_url
+    assert sum(r.path == "/v1/chat/completions" for r in simulator.requests) == chats  # no new generation
+
+
+async def test_image_to_video_uses_the_task_endpoint(engine: GenerationEngine, simulator: Simulator) -> None:
+    params = JobParams(PROMPT, duration=10, size="small", image_url="https://cdn.example/cow.png")
+    outcome, _ = await run(engine, params)
+    assert outcome.ok and outcome.video_url
+    create = next(r for r in simulator.requests if r.path == "/v1/video/create")
+    assert create.json["images"] == ["https://cdn.example/cow.png"] and create.json["prompt"] == PROMPT
+    assert outcome.content and "Generation Complete ✅" in outcome.content
