@@ -10,6 +10,8 @@ import pytest
 
 from bot.store import Store
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 class FakeClock:
     """A clock that only moves when a test says so."""
