@@ -21,6 +21,7 @@ from bot.jobs import Caps, JobRunner
 from bot.presenter import DiscordPresenter
 from bot.progress import ProgressEditor
 from bot.quota_service import QuotaService
+from bot.ratelimit import GlobalRequestBudget
 from bot.store import Store
 from bot.tree import VideoCommandTree
 from bot.videoapi import VideoAPI
@@ -39,6 +40,7 @@ class Tuning:
     edit_interval: float = 1.0  # seconds between two edits of one progress message
     edit_rate: float = 25.0  # progress edits per second across all messages (Discord allows 50 requests/s)
     api_backoff: float = 1.0  # first retry delay towards the video API
+    global_requests_per_second: int = 45  # all REST calls to Discord together (Discord allows 50)
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -76,7 +78,9 @@ class VideoBot(commands.Bot):
         tuning: Tuning = Tuning(),
         **options: Any,
     ) -> None:
+        self.rest_budget = GlobalRequestBudget(limit=tuning.global_requests_per_second)
         super().__init__(
+            http_trace=self.rest_budget.trace_config(lambda: discord.http.Route.BASE),
             # Required by commands.Bot but unused: on_message below never processes text commands,
             # so a mention of the bot can start a remix instead.
             command_prefix=commands.when_mentioned,

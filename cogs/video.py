@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+COG_NAME = "Video"
 THREAD_ARCHIVE_MINUTES = 1440
 NOT_A_BOT_THREAD = "Use /video in a channel, or inside one of my video threads."
 EMPTY_MENTION = "Tell me what should change after the mention, for example: “now at night, in the rain”."
@@ -86,7 +87,7 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_
         return cls(match["action"], int(match["job_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = cast(VideoCog, interaction.client.get_cog(VideoCog.qualified_name))
+        cog = cast(VideoCog, interaction.client.get_cog(COG_NAME))
         await cog.guarded(interaction, cog.on_button(interaction, self.action, self.job_id), f"{self.action} button")
 
 
@@ -112,7 +113,7 @@ class RemixModal(discord.ui.Modal, title="Remix this video"):
         )
 
 
-class VideoCog(commands.Cog, name="Video"):
+class VideoCog(commands.Cog, name=COG_NAME):
     """Making videos."""
 
     def __init__(self, bot: VideoBot) -> None:

@@ -3,8 +3,9 @@ video API simulator, both on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,16 @@ class Harness:
         return current()
 
 
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0, message: str = "") -> None:
+    """Poll an async condition (e.g. a database read) until it holds; fail with `message` after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message or check}")
+        await asyncio.sleep(0.02)
+
+
 def titles(message: MessageView) -> list[str]:
     """Every embed title a message has shown, oldest first, without repeats in a row."""
     seen: list[str] = []
@@ -128,5 +139,3 @@ def titles(message: MessageView) -> list[str]:
 def harness(discord_world: TypicalGuild, simulator: Simulator, tmp_path: Path) -> Harness:
     return Harness(discord_world, simulator, tmp_path / "data" / "videobot.sqlite3")
 
-
-Predicate = Callable[[MessageView], bool]

@@ -3,8 +3,12 @@ simulator. What is asserted is what a member would see."""
 
 from __future__ import annotations
 
+import discord
+import pytest
+
+from bot.store import Job
 from bot.videoapi.simulator import Scenario
-from tests.e2e.conftest import Harness, titles
+from tests.e2e.conftest import Harness, eventually, titles
 
 PROMPT = "A cow with wings flying over a farm at sunset"
 
@@ -42,3 +46,218 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     assert done.button("Open")["url"].startswith(harness.simulator.media_origin)
     assert all(m.mentions_suppressed for m in fake.messages(thread) if m.author.id == fake.bot_user.id)
     assert response.message.mentions == []  # the requester is named, never pinged
+
+
+async def job_of(bot, message) -> Job:
+    job = await bot.store.jobs.by_message(message.id)
+    assert job is not None
+    return job
+
+
+async def refunded(bot, message) -> bool:
+    """True once the job's units are given back (shortly after its final state is shown)."""
+    job_id = (await job_of(bot, message)).id
+
+    async def check() -> bool:
+        entry = await bot.store.quotas.usage_for_job(job_id)
+        return entry is not None and entry.refunded_at is not None
+
+    await eventually(check, message=f"job {job_id} to be refunded")
+    return True
+
+
+async def start(harness: Harness, prompt: str = PROMPT, user=None, **options):
+    """/video as a member; returns (thread, progress message)."""
+    interaction = await harness.video(user or harness.world.member, prompt, **options)
+    thread = await harness.thread_for(interaction)
+    return thread, await harness.progress_message(thread)
+
+
+async def test_video_larger_than_the_upload_limit_is_linked_not_attached(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(video_bytes=11 * 1024 * 1024))  # the server allows 10 MB
+    async with harness.bot():
+        _, progress = await start(harness)
+        done = await harness.wait_title(progress, "✅ Finished in")
+    assert not any(a.filename.endswith(".mp4") for a in done.attachments)
+    assert "larger than this server's upload limit (10 MB); open it from the link" in done.embed["description"]
+    assert done.button("Open")["url"].endswith(".mp4")
+
+
+async def test_video_just_under_a_boosted_limit_is_attached(harness: Harness) -> None:
+    harness.world.guild.premium_tier = 2  # 50 MB uploads
+    harness.simulator.enqueue(Scenario(video_bytes=20 * 1024 * 1024))
+    async with harness.bot():
+        _, progress = await start(harness)
+        done = await harness.wait_title(progress, "✅ Finished in", timeout=20)
+    video = next(a for a in done.attachments if a.filename.endswith(".mp4"))
+    assert video.size == 20 * 1024 * 1024
+
+
+async def test_refused_prompt_says_why_offers_retry_and_refunds(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(outcome="refusal", refusal_reason="similarity to third-party content"))
+    async with harness.bot() as bot:
+        _, progress = await start(harness)
+        failed = await harness.wait_title(progress, "❌ Couldn't make this video")
+        assert await refunded(bot, progress)
+    assert "similarity to third-party content" in failed.embed["description"]
+    assert "No quota was used." in failed.embed["description"]
+    assert [b["label"] for b in failed.buttons()] == ["Retry"]
+
+
+async def test_service_down_shows_retries_then_fails_with_retry(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(http_status=503, http_error_times=99))
+    async with harness.bot() as bot:
+        _, progress = await start(harness)
+        failed = await harness.wait_title(progress, "❌ Couldn't make this video")
+        assert await refunded(bot, progress)
+    assert "The video service was unavailable." in failed.embed["description"]
+    shown = " ".join(r.embeds[0].get("description", "") for r in failed.edits if r.embeds)
+    assert "isn't answering — retrying (attempt" in shown
+
+
+async def test_stream_dropped_after_the_task_id_finishes_by_polling(harness: Harness) -> None:
+    from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID
+
+    harness.simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID, step_delay=0.02))
+    async with harness.bot():
+        _, progress = await start(harness)
+        done = await harness.wait_title(progress, "✅ Finished in")
+    assert any(a.filename.endswith(".mp4") for a in done.attachments)
+    assert any(r.path.startswith("/v1/videos/") for r in harness.simulator.requests)
+
+
+async def test_requester_cancels_and_others_cannot(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.5, progress_steps=tuple(range(5, 100, 5))))
+    world, fake = harness.world, harness.fake
+    async with harness.bot() as bot:
+        _, progress = await start(harness)
+        await harness.wait_title(progress, "🎞️ Generating")
+        stranger = await fake.click(world.other_member, progress, "Cancel")
+        refusal = await stranger.wait_response()
+        assert refusal.ephemeral
+        assert refusal.message.content == "Only the person who asked for this video or a moderator can cancel it."
+        await fake.click(world.member, progress, "Cancel")
+        cancelled = await harness.wait_title(progress, "⏹️ Cancelled")
+        assert await refunded(bot, progress)
+    assert cancelled.embed["title"] == f"⏹️ Cancelled by <@{world.member.id}>"
+    assert "No quota was used." in cancelled.embed["description"]
+    assert [b["label"] for b in cancelled.buttons()] == ["Retry"]
+
+
+async def test_moderator_can_cancel_someone_elses_video(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.5, progress_steps=tuple(range(5, 100, 5))))
+    async with harness.bot():
+        _, progress = await start(harness)
+        await harness.wait_title(progress, "🎞️ Generating")
+        await harness.fake.click(harness.world.moderator, progress, "Cancel")
+        cancelled = await harness.wait_title(progress, "⏹️ Cancelled")
+    assert cancelled.embed["title"] == f"⏹️ Cancelled by <@{harness.world.moderator.id}>"
+
+
+async def test_reroll_makes_the_same_request_again_in_the_thread(harness: Harness) -> None:
+    async with harness.bot():
+        thread, progress = await start(harness, orientation="landscape")
+        await harness.wait_title(progress, "✅ Finished in")
+        await harness.fake.click(harness.world.other_member, progress, "Re-roll")
+        second = await harness.progress_message(thread, index=1)
+        await harness.wait_title(second, "✅ Finished in")
+    chats = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
+    assert len(chats) == 2
+    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": PROMPT}]
+    assert chats[1]["orientation"] == "landscape"
+    announcement = harness.fake.message(second.reply_to)
+    assert announcement.content == f"🎲 Re-roll by <@{harness.world.other_member.id}>"
+
+
+async def test_remix_button_opens_a_modal_and_continues_the_conversation(harness: Harness) -> None:
+    fake, world = harness.fake, harness.world
+    async with harness.bot():
+        thread, progress = await start(harness)
+        await harness.wait_title(progress, "✅ Finished in")
+        click = await fake.click(world.member, progress, "Remix")
+        modal = (await click.wait_response()).modal
+        assert modal is not None and modal["title"] == "Remix this video"
+        field = modal["components"][0]["components"][0]
+        await fake.submit_modal(world.member, click, {field["custom_id"]: "make the cow wear a halo"})
+        remix = await harness.progress_message(thread, index=1)
+        done = await harness.wait_title(remix, "✅ Finished in")
+    chats = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
+    history = chats[1]["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "user"]
+    assert history[0]["content"] == PROMPT and history[2]["content"] == "make the cow wear a halo"
+    assert "Generation Complete ✅" in history[1]["content"]
+    assert done.embed["description"].startswith("Remixing video 1 of this thread")
+    request_line = fake.message(remix.reply_to)
+    assert request_line.content == f"✏️ <@{world.member.id}>: make the cow wear a halo"
+
+
+@pytest.mark.fake_discord(interaction_token_lifetime=0.3)
+async def test_a_job_outliving_the_interaction_token_still_finishes_in_place(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.15))  # about a second: three token lifetimes
+    async with harness.bot():
+        interaction = await harness.video(harness.world.member, PROMPT)
+        thread = await harness.thread_for(interaction)
+        progress = await harness.progress_message(thread)
+        done = await harness.wait_title(progress, "✅ Finished in")
+        assert interaction.age() > 0.3
+    assert done.id == progress.id  # the same message, edited with the bot token throughout
+
+
+async def test_bad_options_are_refused_before_anything_is_spent(harness: Harness) -> None:
+    fake, world = harness.fake, harness.world
+    text_file = fake.attachment("notes.txt", b"hello", content_type="text/plain")
+    png = fake.attachment("cow.png", b"\x89PNG....", content_type="image/png")
+    cases = [
+        ({"prompt": "   "}, "Your prompt is empty: describe the video you want."),
+        ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 15},
+         "veo3.1-fast can't make 15-second videos; choose 8 s."),
+        ({"prompt": PROMPT, "image": text_file}, "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."),
+        ({"prompt": PROMPT, "model": "grok", "image": png},
+         "grok can't start from an image; choose sora-2 or veo3.1-fast, or leave the image out."),
+    ]
+    async with harness.bot() as bot:
+        for options, expected in cases:
+            interaction = await fake.slash(world.member, world.channel, "video", **options)
+            response = await interaction.wait_response()
+            assert response.ephemeral and response.message.content == expected
+        assert await bot.store.jobs.unfinished() == []
+    assert fake.threads(world.channel) == []
+    assert [r for r in harness.simulator.requests if r.method == "POST"] == []
+
+
+async def test_missing_permission_is_named(harness: Harness) -> None:
+    world = harness.world
+    world.guild.set_overwrite(world.channel, world.fake.bot_user, deny=discord.Permissions(create_public_threads=True))
+    async with harness.bot() as bot:
+        interaction = await harness.video(world.member, PROMPT)
+        response = await interaction.wait_response()
+        assert await bot.store.jobs.unfinished() == []
+    assert response.ephemeral
+    assert response.message.content == (
+        "I can't do that here: I'm missing **Create Public Threads**. Ask a moderator to grant it."
+    )
+
+
+async def test_video_inside_a_bot_thread_continues_its_conversation(harness: Harness) -> None:
+    async with harness.bot():
+        thread, progress = await start(harness)
+        await harness.wait_title(progress, "✅ Finished in")
+        interaction = await harness.fake.slash(harness.world.member, thread, "video", prompt="now at night")
+        await interaction.wait_response()
+        second = await harness.progress_message(thread, index=1)
+        await harness.wait_title(second, "✅ Finished in")
+    assert len(harness.fake.threads(harness.world.channel)) == 1
+    history = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"][1]["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "user"] and history[2]["content"] == "now at night"
+
+
+async def test_over_the_concurrency_cap_a_job_waits_in_line_and_says_so(harness: Harness) -> None:
+    world = harness.world
+    harness.simulator.set_default(Scenario(step_delay=0.2))
+    async with harness.bot(MAX_JOBS_PER_GUILD="1", MAX_JOBS_PER_USER="5"):
+        _, first = await start(harness, "first video")
+        _, second = await start(harness, "second video", user=world.other_member)
+        waiting = await harness.wait_title(second, "⏳ Queued — 1st in line")
+        assert "Server limit: 1 video at a time" in waiting.embed["description"]
+        await harness.wait_title(first, "✅ Finished in")
+        await harness.wait_title(second, "✅ Finished in", timeout=15)
