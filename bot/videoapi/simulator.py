@@ -208,6 +208,13 @@ class Simulator:
         """Look a task up by bare or model-prefixed ID."""
         return self.tasks.get(task_id.rsplit(":", 1)[-1])
 
+    def streamed_text(self, task_id: str) -> str:
+        """The assistant text the chat stream of a task carries (content channel only), for exact comparisons."""
+        task = self.task(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        return "".join(piece for channel, piece, _ in self._script(task) if channel == "content")
+
     @property
     def media_origin(self) -> str:
         """The origin media links point at; add it to the trusted media origins."""
