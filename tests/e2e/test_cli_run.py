@@ -1,0 +1,59 @@
+"""The run command itself: `python -m bot --simulate`, configured only through the environment, makes a
+video for a member of the fake Discord and shuts down cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fakes.fixtures import TypicalGuild
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_videobot_simulate_makes_a_video_and_stops_on_sigterm(
+    discord_world: TypicalGuild, tmp_path: Path
+) -> None:
+    fake, world = discord_world.fake, discord_world
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake.bot_token,
+        "DISCORD_API_BASE_URL": fake.api_base_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_DEV_GUILD_ID": str(world.guild.id),
+        "DATABASE_PATH": str(tmp_path / "videobot.sqlite3"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--simulate", "--env-file", str(tmp_path / "none.env"),
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await fake.wait_until(
+            lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests) and fake.gateway.identifies,
+            timeout=20, message="the bot to sync its commands and connect",
+        )
+        interaction = await fake.slash(world.member, world.channel, "video", prompt="a cow with wings")
+        response = await interaction.wait_response()
+        assert response.message is not None and response.message.content.startswith("🎬 **a cow with wings**")
+        starter = response.message.id
+        await fake.wait_until(lambda: fake.thread_of(starter) is not None, message="the video thread")
+        thread = fake.thread_of(starter)
+        assert thread is not None
+        done = await fake.wait_for_message(
+            thread, lambda m: (m.embed or {}).get("title", "").startswith("✅ Finished in"), timeout=30,
+            message="the simulated video to finish",
+        )
+        assert any(a.filename.endswith(".mp4") for a in done.attachments)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=20)
+    log = output.decode()
+    assert process.returncode == 0, log
+    assert "simulator listening" in log and "shutting down" in log
+    assert fake.bot_token not in log  # the token never reaches the logs
+    assert "Traceback" not in log, log
