@@ -6,6 +6,7 @@ opens threads and posts the progress messages, in that order, within Discord's t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable
@@ -38,6 +39,7 @@ from bot.validation import (
     check_options,
     check_prompt,
 )
+from bot.videos import Continuation
 
 if TYPE_CHECKING:
     from bot.app import VideoBot
@@ -221,7 +223,9 @@ class VideoCog(commands.Cog, name=COG_NAME):
                 )
                 await self._post_progress(job, continuation.conversation, request, channel, reply_to=starter)
                 return
-            thread = await starter.create_thread(name=thread_name(prompt), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            thread = await starter.create_thread(
+                name=thread_name(prompt), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
             conversation = await videos.open_conversation(
                 guild_id=interaction.guild_id or 0, channel_id=channel.id, thread_id=thread.id,
                 owner_id=interaction.user.id, model=model,
@@ -282,12 +286,10 @@ class VideoCog(commands.Cog, name=COG_NAME):
             raise BotError("I can't find the request behind this video any more.")
         conversation, request = record
         check_bot_permissions(interaction.app_permissions, in_thread=True)
-        params = JobParams(job.params.prompt, job.params.orientation, job.params.duration, job.params.size,
-                           job.params.image_url)
-        remix_number = job.params.extra.get("remix_number")
+        params = dataclasses.replace(job.params, extra={})  # the request again, without the old display hints
         admission = await self.bot.videos.admit(
             job.guild_id, member_of(interaction.user, interaction.permissions), model=job.model, params=params,
-            remix_number=remix_number,
+            remix_number=job.params.extra.get("remix_number"),
         )
 
         async def post() -> None:
@@ -307,30 +309,26 @@ class VideoCog(commands.Cog, name=COG_NAME):
         if continuation is None:
             raise BotError(NOT_A_BOT_THREAD)
         await self.remix(
-            interaction_or_message=interaction, thread=thread, continuation_parent=continuation.parent,
-            conversation=continuation.conversation, remix_number=continuation.remix_number,
-            instruction=instruction, author=interaction.user, permissions=interaction.permissions,
-            app_permissions=interaction.app_permissions, model=job.model, like=job,
+            interaction, thread, continuation, instruction, author=interaction.user,
+            permissions=interaction.permissions, app_permissions=interaction.app_permissions, like=job,
         )
 
     async def remix(
         self,
-        *,
-        interaction_or_message: discord.Interaction | discord.Message,
+        origin: discord.Interaction | discord.Message,
         thread: discord.Thread,
-        conversation: Conversation,
-        continuation_parent: Turn | None,
-        remix_number: int | None,
+        continuation: Continuation,
         instruction: str,
+        *,
         author: discord.Member | discord.User,
         permissions: discord.Permissions,
         app_permissions: discord.Permissions,
-        model: str,
         like: Job | None,
         image_url: str | None = None,
     ) -> None:
-        """Start a remix of `continuation_parent` with `instruction`, answering a modal or a reply."""
+        """Start a remix of the continuation's video with `instruction`, answering a modal or a reply."""
         check_bot_permissions(app_permissions, in_thread=True)
+        model = like.model if like else continuation.conversation.model
         base = like.params if like else None
         params = JobParams(
             instruction,
@@ -340,21 +338,20 @@ class VideoCog(commands.Cog, name=COG_NAME):
             image_url,
         )
         admission = await self.bot.videos.admit(
-            thread.guild.id, member_of(author, permissions), model=model, params=params, remix_number=remix_number
+            thread.guild.id, member_of(author, permissions), model=model, params=params,
+            remix_number=continuation.remix_number,
         )
 
         async def post() -> None:
-            if isinstance(interaction_or_message, discord.Interaction):
-                anchor = message_of(
-                    await interaction_or_message.response.send_message(remix_request_text(instruction, author.id))
-                )
+            if isinstance(origin, discord.Interaction):
+                anchor = message_of(await origin.response.send_message(remix_request_text(instruction, author.id)))
             else:
-                anchor = interaction_or_message
+                anchor = origin
             request = await self.bot.videos.add_request(
-                conversation, parent=continuation_parent, prompt=instruction, author_id=author.id,
+                continuation.conversation, parent=continuation.parent, prompt=instruction, author_id=author.id,
                 message_id=anchor.id,
             )
-            await self._post_progress(admission.job, conversation, request, thread, reply_to=anchor)
+            await self._post_progress(admission.job, continuation.conversation, request, thread, reply_to=anchor)
 
         await self._launch_or_refund(admission.job, post())
 
@@ -410,16 +407,13 @@ class VideoCog(commands.Cog, name=COG_NAME):
             raise BotError("There is no finished video in this thread to remix yet.")
         parent = continuation.parent
         like = await videos.job_for_message(parent.discord_message_id) if parent.discord_message_id else None
-        model = like.model if like else conversation.model
-        image_url = self._image_from(message, model)
         author = message.author
         permissions = thread.permissions_for(author) if isinstance(author, discord.Member) else None
         await self.remix(
-            interaction_or_message=message, thread=thread, conversation=conversation,
-            continuation_parent=parent, remix_number=continuation.remix_number,
-            instruction=check_prompt(instruction_of(message.content, me)), author=author,
+            message, thread, continuation, check_prompt(instruction_of(message.content, me)), author=author,
             permissions=permissions or discord.Permissions.none(),
-            app_permissions=thread.permissions_for(thread.guild.me), model=model, like=like, image_url=image_url,
+            app_permissions=thread.permissions_for(thread.guild.me), like=like,
+            image_url=self._image_from(message, like.model if like else conversation.model),
         )
 
     @staticmethod
