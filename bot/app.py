@@ -18,6 +18,8 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.generation import GenerationEngine
 from bot.jobs import Caps, JobRunner
+from bot.moderation import Moderation
+from bot.modlog import ModLog
 from bot.presenter import DiscordPresenter
 from bot.progress import ProgressEditor
 from bot.quota_service import QuotaService
@@ -29,7 +31,7 @@ from bot.videos import VideoService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video",)
+EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,8 @@ class Tuning:
     edit_interval: float = 1.0  # seconds between two edits of one progress message
     edit_rate: float = 25.0  # progress edits per second across all messages (Discord allows 50 requests/s)
     api_backoff: float = 1.0  # first retry delay towards the video API
-    global_requests_per_second: int = 45  # all REST calls to Discord together (Discord allows 50)
+    global_requests_per_second: int = 40  # all REST calls to Discord together (Discord allows 50; network
+    # jitter can bunch requests paced at the client, so leave a margin)
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -69,6 +72,8 @@ class VideoBot(commands.Bot):
     quotas: QuotaService
     runner: JobRunner
     videos: VideoService
+    moderation: Moderation
+    modlog: ModLog
 
     def __init__(
         self,
@@ -96,6 +101,7 @@ class VideoBot(commands.Bot):
         self.initial_extensions = tuple(extensions)
         self._editor: ProgressEditor | None = None
         self._resume_task: asyncio.Task[None] | None = None
+        self._resume_up_to = 0
 
     async def login(self, token: str) -> None:
         point_discord_py_at(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
@@ -111,6 +117,8 @@ class VideoBot(commands.Bot):
         """Open the database, the shared HTTP session and the services built on them."""
         settings, tuning = self.settings, self.tuning
         self.store = await Store.open(settings.database_path)
+        # Jobs up to here were left by an earlier run; newer ones are this process's own.
+        self._resume_up_to = await self.store.jobs.latest_id()
         # No total timeout: a video stream may run for an hour. The read timeout bounds silence instead.
         self.http_session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.stream_read_timeout)
@@ -139,12 +147,16 @@ class VideoBot(commands.Bot):
             history_max_turns=settings.history_max_turns,
         )
         self.videos = VideoService(self.store, self.quotas, self.runner)
+        self.moderation = Moderation(self.store, self.quotas, settings)
+        self.modlog = ModLog(self, self.store)
+        self.runner.on_job_started(self.modlog.job_started)
+        self.runner.on_job_ended(self.modlog.job_ended)
 
     async def _resume_when_ready(self) -> None:
         # After READY, so that each server's upload limit is known when a resumed video is delivered.
         await self.wait_until_ready()
         try:
-            await self.runner.resume_unfinished()
+            await self.runner.resume_unfinished(self._resume_up_to)
         except Exception:
             log.exception("resuming unfinished jobs failed")
 
@@ -174,6 +186,8 @@ class VideoBot(commands.Bot):
             await asyncio.gather(self._resume_task, return_exceptions=True)
         if hasattr(self, "runner"):
             await self.runner.shutdown()
+        if hasattr(self, "modlog"):
+            await self.modlog.close()  # before Discord closes: lines in flight get a moment to land
         if self._editor is not None:
             await self._editor.close()
         await super().close()

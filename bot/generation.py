@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -126,7 +127,7 @@ class GenerationEngine:
                 True, task_id=last.task_id, content=last.content, video_url=last.video_url,
                 preview_url=last.preview_url, sid=last.sid,
             )
-        return Outcome(False, task_id=last.task_id, error=last.error or _DECLINED, error_kind="refused")
+        return _reported_failure(last.task_id, last.error)
 
     async def _from_image(self, model: str, params: JobParams, report: Report) -> Outcome:
         try:
@@ -168,9 +169,23 @@ class GenerationEngine:
                     preview_url=status.preview_url,
                 )
             if status.state == "failed":
-                return Outcome(False, task_id=task_id, error=status.error or _DECLINED, error_kind="refused")
+                return _reported_failure(task_id, status.error)
             await report(_update_from_task(task_id, status))
             await asyncio.sleep(self._poll_interval)
+
+
+# Words with which the vendor family words a content-policy refusal, as opposed to a render failure.
+_REFUSAL_WORDS = re.compile(
+    r"polic|violat|declin|refus|unsafe|moderat|inappropriate|not allowed|prohibit|similarity|third.party|"
+    r"copyright|guideline|safety|sensitive|nsfw",
+    re.IGNORECASE,
+)
+
+
+def _reported_failure(task_id: str | None, error: str | None) -> Outcome:
+    """A failure the service reported in its own words: a refusal of the prompt, or a failed render."""
+    kind: ErrorKind = "refused" if error and _REFUSAL_WORDS.search(error) else "failed"
+    return Outcome(False, task_id=task_id, error=error or _DECLINED, error_kind=kind)
 
 
 def _chat_options(params: JobParams) -> dict[str, object]:

@@ -56,6 +56,7 @@ class Presenter(Protocol):
 
 
 JobEnded = Callable[[Job], Awaitable[None]]
+JobStarted = Callable[[Job], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class JobRunner:
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._cancelled_by: dict[int, int] = {}
         self._ended_listeners: list[JobEnded] = []
+        self._started_listeners: list[JobStarted] = []
         self._closing = False
 
     # --- public -----------------------------------------------------------------------------------
@@ -106,11 +108,20 @@ class JobRunner:
         """Call `listener` with the finished job whenever one ends (the moderator log uses this)."""
         self._ended_listeners.append(listener)
 
+    def on_job_started(self, listener: JobStarted) -> None:
+        """Call `listener` with each job submitted (not resumed) once it is in line (the moderator log uses this)."""
+        self._started_listeners.append(listener)
+
     async def submit(self, job_id: int) -> None:
         """Put an accepted job (with its progress message attached) in line."""
         job = await self._store.jobs.get(job_id)
         await self._enqueue(job)
         self._pump()
+        for listener in self._started_listeners:
+            try:
+                await listener(job)
+            except Exception:
+                log.exception("job-started listener failed for job %s", job_id)
 
     def is_active(self, job_id: int) -> bool:
         """Whether the job is waiting or running in this process."""
@@ -134,10 +145,16 @@ class JobRunner:
                 return True
         return False
 
-    async def resume_unfinished(self) -> int:
-        """After a start: put every job left queued or running back in line; returns how many."""
+    async def resume_unfinished(self, up_to_id: int) -> int:
+        """After a start: put every job an earlier run left queued or running back in line; returns how many.
+
+        `up_to_id` is the newest job when this process opened the database: later jobs are this process's
+        own, perhaps still opening their thread, and must not be taken for orphans.
+        """
         resumed = 0
-        for job in await self._store.jobs.unfinished():
+        for job in await self._store.jobs.unfinished(up_to_id):
+            if self.is_active(job.id):
+                continue  # already in line, never twice
             if job.message_id is None or job.conversation_id is None:
                 # It died before its progress message existed: nobody is watching it; give the unit back.
                 await self._record_end(job, JobStatus.FAILED, _INTERRUPTED_BY_RESTART, "interrupted")

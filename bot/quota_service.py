@@ -67,7 +67,8 @@ class QuotaService:
             moderators_exempt=guild.moderators_exempt,
             default_units=self._settings.default_quota_units,
             default_period=self._settings.default_quota_period,
-            default_concurrent=self._settings.max_jobs_per_user,
+            # A server's own "videos at once per member" (/videobot settings) wins over the bot's.
+            default_concurrent=guild.max_jobs_per_user or self._settings.max_jobs_per_user,
         )
 
     async def admit(

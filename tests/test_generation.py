@@ -67,6 +67,13 @@ async def test_refusal_is_a_failure_with_the_reason(engine: GenerationEngine, si
     assert "similarity to third-party content" in (outcome.error or "")
 
 
+async def test_a_failed_render_is_not_called_a_refusal(engine: GenerationEngine, simulator: Simulator) -> None:
+    simulator.enqueue(Scenario(outcome="failure", failure_reason="The render farm caught fire."))
+    outcome, _ = await run(engine)
+    assert not outcome.ok and outcome.error_kind == "failed"
+    assert outcome.error and "render farm caught fire" in outcome.error
+
+
 async def test_stream_dropped_after_the_task_id_finishes_by_polling(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:

@@ -16,11 +16,15 @@ from bot.store.models import (
     Job,
     JobParams,
     JobStatus,
+    MemberUsage,
+    ModlogPost,
     QuotaPolicy,
     Reservation,
     Turn,
     UsageEntry,
+    UsageTotals,
 )
+from bot.store.modlog import ModlogPosts
 from bot.store.quotas import Quotas
 from bot.store.settings import GuildSettingsRepo
 
@@ -35,6 +39,7 @@ class Store:
         self.quotas = Quotas(db)
         self.audit = AuditLog(db)
         self.settings = GuildSettingsRepo(db)
+        self.modlog = ModlogPosts(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
@@ -65,12 +70,15 @@ __all__ = [
     "Job",
     "JobParams",
     "JobStatus",
+    "MemberUsage",
     "Migration",
     "MigrationError",
+    "ModlogPost",
     "QuotaPolicy",
     "Reservation",
     "Store",
     "Turn",
     "UsageEntry",
+    "UsageTotals",
     "load_migrations",
 ]

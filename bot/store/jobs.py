@@ -141,10 +141,17 @@ class Jobs:
         )
         return changed == 1
 
-    async def unfinished(self) -> list[Job]:
-        """Jobs still queued or running, oldest first: what start-up resumes."""
-        rows = await self._db.fetch_all(f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} ORDER BY id")
+    async def unfinished(self, up_to_id: int | None = None) -> list[Job]:
+        """Jobs still queued or running, oldest first, optionally only those up to an id (what start-up resumes)."""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} AND id <= ? ORDER BY id",
+            (up_to_id if up_to_id is not None else 2**63 - 1,),
+        )
         return [_job(row) for row in rows]
+
+    async def latest_id(self) -> int:
+        """The newest job's id (0 when there is none)."""
+        return int(await self._db.fetch_value("SELECT COALESCE(MAX(id), 0) FROM jobs"))
 
     async def unfinished_for_user(self, guild_id: int, user_id: int) -> list[Job]:
         """A member's jobs that have not ended, oldest first."""

@@ -132,6 +132,34 @@ class UsageEntry:
     units: int
     created_at: datetime
     refunded_at: datetime | None
+    forgiven_at: datetime | None = None  # a moderator reset the member's usage: it no longer counts
+
+
+@dataclass(frozen=True, slots=True)
+class MemberUsage:
+    """What one member spent in a period (refunds excluded, forgiven charges included: they were spent)."""
+
+    user_id: int
+    units: int
+    videos: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    """A server's spending in a period."""
+
+    units: int
+    videos: int
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModlogPost:
+    """The moderator-log message that shows one generation."""
+
+    job_id: int
+    channel_id: int
+    message_id: int
 
 
 @dataclass(frozen=True, slots=True)

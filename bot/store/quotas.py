@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from bot.store.database import Database, from_epoch, to_epoch
-from bot.store.models import Period, QuotaPolicy, Reservation, Scope, UsageEntry
+from bot.store.models import MemberUsage, Period, QuotaPolicy, Reservation, Scope, UsageEntry, UsageTotals
 
 
 def _policy(row: sqlite3.Row) -> QuotaPolicy:
@@ -32,13 +32,16 @@ def _usage(row: sqlite3.Row) -> UsageEntry:
         units=row["units"],
         created_at=from_epoch(row["created_at"]),
         refunded_at=from_epoch(row["refunded_at"]),
+        forgiven_at=from_epoch(row["forgiven_at"]),
     )
 
 
 _USED_SINCE = (
     "SELECT COALESCE(SUM(units), 0) FROM usage"
-    " WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND refunded_at IS NULL"
+    " WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND refunded_at IS NULL AND forgiven_at IS NULL"
 )
+# Spending, as opposed to what counts against a limit: forgiven charges were still spent.
+_SPENT = "FROM usage WHERE guild_id = ? AND created_at >= ? AND refunded_at IS NULL"
 
 
 class Quotas:
@@ -157,10 +160,42 @@ class Quotas:
         )
 
     async def used_since(self, guild_id: int, user_id: int, since: datetime) -> int:
-        """Units a member has spent (net of refunds) since a moment."""
+        """Units that count against a member's limit since a moment (net of refunds and forgiven charges)."""
         return int(await self._db.fetch_value(_USED_SINCE, (guild_id, user_id, to_epoch(since))))
 
     async def usage_for_job(self, job_id: int) -> UsageEntry | None:
         """The ledger entry of one job."""
         row = await self._db.fetch_one("SELECT * FROM usage WHERE job_id = ?", (job_id,))
         return None if row is None else _usage(row)
+
+    async def forgive(self, *, guild_id: int, user_id: int, since: datetime, by: int) -> int:
+        """Stop a member's charges since `since` from counting against their limit; returns the units forgiven.
+
+        Not a refund: the rows stay charged (the videos were made), and reports still count them.
+        """
+        async with self._db.transaction():
+            units = await self.used_since(guild_id, user_id, since)
+            await self._db.execute(
+                "UPDATE usage SET forgiven_at = ?, forgiven_by = ? WHERE guild_id = ? AND user_id = ?"
+                " AND created_at >= ? AND refunded_at IS NULL AND forgiven_at IS NULL",
+                (self._db.now(), by, guild_id, user_id, to_epoch(since)),
+            )
+            return units
+
+    async def top_spenders(self, guild_id: int, since: datetime, limit: int = 10) -> list[MemberUsage]:
+        """The members who spent the most units since a moment, most first."""
+        rows = await self._db.fetch_all(
+            f"SELECT user_id, SUM(units) AS units, COUNT(*) AS videos {_SPENT}"
+            " GROUP BY user_id ORDER BY units DESC, videos DESC, user_id LIMIT ?",
+            (guild_id, to_epoch(since), limit),
+        )
+        return [MemberUsage(row["user_id"], int(row["units"]), int(row["videos"])) for row in rows]
+
+    async def totals(self, guild_id: int, since: datetime) -> UsageTotals:
+        """Units, videos and distinct members a server spent since a moment."""
+        row = await self._db.fetch_one(
+            f"SELECT COALESCE(SUM(units), 0), COUNT(*), COUNT(DISTINCT user_id) {_SPENT}",
+            (guild_id, to_epoch(since)),
+        )
+        assert row is not None
+        return UsageTotals(units=int(row[0]), videos=int(row[1]), members=int(row[2]))

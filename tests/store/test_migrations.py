@@ -27,13 +27,16 @@ EXPECTED_TABLES = {
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
     ],
     "model_costs": ["guild_id", "model", "units"],
-    "usage": ["id", "guild_id", "user_id", "job_id", "units", "created_at", "refunded_at"],
+    "usage": [
+        "id", "guild_id", "user_id", "job_id", "units", "created_at", "refunded_at", "forgiven_at", "forgiven_by",
+    ],
     "audit_log": ["id", "guild_id", "actor_id", "action", "details", "created_at"],
     "guild_settings": [
         "guild_id", "default_model", "plain_messages_remix", "moderators_exempt", "mod_log_channel_id",
         "cooldown_seconds", "max_jobs_per_user", "max_jobs_per_guild", "updated_at",
     ],
     "allowed_channels": ["guild_id", "channel_id"],
+    "modlog_posts": ["job_id", "channel_id", "message_id"],
 }
 
 # The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period.
