@@ -11,7 +11,6 @@ import discord
 from discord import app_commands
 
 from bot.errors import BotError
-from bot.quota import Member
 
 
 class NotModerator(BotError, app_commands.CheckFailure):
@@ -35,16 +34,6 @@ class ModeratorGroup(app_commands.Group):
         if not interaction.permissions.manage_guild:
             raise NotModerator(self.refusal)
         return True
-
-
-def member_facts(member: discord.Member) -> Member:
-    """The facts quotas need about a member named in an option (their roles, whether they moderate)."""
-    permissions = member.resolved_permissions or member.guild_permissions
-    return Member(
-        user_id=member.id,
-        role_ids=frozenset(role.id for role in member.roles),
-        is_moderator=permissions.manage_guild,
-    )
 
 
 async def reply(interaction: discord.Interaction, text: str) -> None:

@@ -22,9 +22,10 @@ from bot.moderation_render import (
     top_text,
     usage_text,
 )
-from bot.quota import PERIODS, Member
+from bot.quota import PERIODS
 from bot.store.models import Period
-from cogs.moderators import ModeratorGroup, member_facts, reply
+from cogs.members import member_of, named_member
+from cogs.moderators import ModeratorGroup, reply
 
 if TYPE_CHECKING:
     from bot.app import VideoBot
@@ -43,12 +44,6 @@ def target_of(guild: discord.Guild, who: Who | None) -> Target:
     if who is None or (isinstance(who, discord.Role) and who.is_default()):
         return Target("guild", guild.id)
     return Target("role", who.id) if isinstance(who, discord.Role) else Target("user", who.id)
-
-
-def invoker(interaction: discord.Interaction) -> Member:
-    """The facts quotas need about whoever ran the command, judged as /video judges them."""
-    roles = frozenset(role.id for role in getattr(interaction.user, "roles", ()))
-    return Member(interaction.user.id, roles, interaction.permissions.manage_guild)
 
 
 class QuotaCog(commands.Cog, name="Quotas"):
@@ -72,7 +67,8 @@ class QuotaCog(commands.Cog, name="Quotas"):
         @app_commands.guild_only()
         async def usage(interaction: discord.Interaction) -> None:
             assert interaction.guild is not None
-            report = await self.bot.quotas.usage(interaction.guild.id, invoker(interaction))
+            member = member_of(interaction.user, interaction.permissions)
+            report = await self.bot.quotas.usage(interaction.guild.id, member)
             await reply(interaction, usage_text(interaction.guild.name, report))
 
         return usage
@@ -125,14 +121,14 @@ class QuotaCog(commands.Cog, name="Quotas"):
                 policies = await moderation.policies(interaction.guild.id)
                 await reply(interaction, policies_text(policies, moderation.bot_default))
                 return
-            explanation = await moderation.explain(interaction.guild.id, member_facts(member))
+            explanation = await moderation.explain(interaction.guild.id, named_member(member))
             await reply(interaction, explanation_text(explanation))
 
         @group.command(name="reset", description="Let a member's usage this period stop counting")
         @app_commands.describe(member="Whose usage to reset")
         async def reset(interaction: discord.Interaction, member: discord.Member) -> None:
             assert interaction.guild is not None
-            done = await moderation.reset_usage(interaction.guild.id, interaction.user.id, member_facts(member))
+            done = await moderation.reset_usage(interaction.guild.id, interaction.user.id, named_member(member))
             await reply(interaction, reset_reply(done))
             if done.before:
                 modlog.change(interaction.guild.id, reset_log(interaction.user.id, done))

@@ -19,7 +19,6 @@ from discord.ext import commands
 from bot.catalog import MODELS, ORIENTATIONS
 from bot.errors import BotError
 from bot.jobs import progress_state
-from bot.quota import Member
 from bot.render import (
     BUTTON_ID,
     button_id,
@@ -40,6 +39,7 @@ from bot.validation import (
     check_prompt,
 )
 from bot.videos import Continuation
+from cogs.members import member_of
 
 if TYPE_CHECKING:
     from bot.app import VideoBot
@@ -58,12 +58,6 @@ def intent_hint(bot_user_id: int) -> str:
         f"I can't read messages here unless you ping me. Reply with <@{bot_user_id}>, "
         "or press Remix under the video."
     )
-
-
-def member_of(user: discord.Member | discord.User, permissions: discord.Permissions) -> Member:
-    """The facts quotas need about whoever asked."""
-    roles = frozenset(role.id for role in getattr(user, "roles", ()))
-    return Member(user_id=user.id, role_ids=roles, is_moderator=permissions.manage_guild)
 
 
 def message_of(response: Any) -> discord.Message:

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database on disk and a clock tests can move."""
+"""Shared fixtures: a migrated database on disk, a clock tests can move, the video API simulator."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from bot.videoapi.simulator import Simulator
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -24,6 +25,15 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    """The video API simulator on a free port of 127.0.0.1."""
+    sim = Simulator()
+    await sim.start()
+    yield sim
+    await sim.close()
 
 
 @pytest.fixture

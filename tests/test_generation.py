@@ -18,14 +18,6 @@ PLAIN = JobParams(PROMPT)
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    sim = Simulator()
-    await sim.start()
-    yield sim
-    await sim.close()
-
-
-@pytest.fixture
 async def engine(simulator: Simulator) -> AsyncIterator[GenerationEngine]:
     async with aiohttp.ClientSession() as session:
         assert simulator.base_url

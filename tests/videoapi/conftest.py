@@ -23,14 +23,6 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-@pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
-    sim = Simulator()
-    await sim.start()
-    yield sim
-    await sim.close()
-
-
 def make_api(base_url: str, session: aiohttp.ClientSession, **overrides: object) -> VideoAPI:
     """A client with test-friendly timings (tiny backoff, short read timeout)."""
     options: dict = {"read_timeout": 5.0, "deadline": 30.0, "max_attempts": 5, "backoff": 0.01}
