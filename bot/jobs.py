@@ -127,10 +127,6 @@ class JobRunner:
         """Whether the job is waiting or running in this process."""
         return job_id in self._running or any(t.job.id == job_id for t in self._waiting)
 
-    def running_count(self) -> int:
-        """Jobs generating now."""
-        return len(self._running)
-
     def cancel(self, job_id: int, by_user_id: int) -> bool:
         """Stop a job; it ends as cancelled and is refunded. False if it is not waiting or running here."""
         if job_id in self._running:

@@ -112,10 +112,6 @@ class Conversations:
         )
         return None if row is None else _turn(row)
 
-    async def set_turn_message(self, turn_id: int, discord_message_id: int) -> None:
-        """Link a turn to the Discord message that shows it."""
-        await self._db.execute("UPDATE turns SET discord_message_id = ? WHERE id = ?", (discord_message_id, turn_id))
-
     async def path(self, turn_id: int) -> list[Turn]:
         """The turns from the thread's first prompt down to `turn_id`, in order: the history to send."""
         rows = await self._db.fetch_all(

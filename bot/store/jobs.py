@@ -161,14 +161,6 @@ class Jobs:
         )
         return [_job(row) for row in rows]
 
-    async def count_unfinished_in_guild(self, guild_id: int) -> int:
-        """How many jobs a server has under way."""
-        return int(
-            await self._db.fetch_value(
-                f"SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND status IN {_UNFINISHED}", (guild_id,)
-            )
-        )
-
     async def last_started_at(self, guild_id: int, user_id: int) -> datetime | None:
         """When the member's most recent job was accepted, for the cooldown."""
         value = await self._db.fetch_value(
