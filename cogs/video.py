@@ -87,26 +87,38 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_
         await cog.guarded(interaction, cog.on_button(interaction, self.action, self.job_id), f"{self.action} button")
 
 
+REMIX_MODAL_ID = re.compile(r"^videobot:remix-modal:(?P<job_id>[0-9]+)$")
+INSTRUCTION_FIELD = "instruction"
+
+
 class RemixModal(discord.ui.Modal, title="Remix this video"):
-    """Asks what should change."""
+    """Asks what should change. Sent stopped, so discord.py keeps no copy in memory: its submission is
+    handled by `VideoCog.on_interaction` from the custom ID alone, and still works after a restart."""
 
     instruction: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
         label="What should change?",
+        custom_id=INSTRUCTION_FIELD,
         style=discord.TextStyle.paragraph,
         placeholder="now at night, in the rain",
         min_length=1,
         max_length=1000,
     )
 
-    def __init__(self, cog: VideoCog, job_id: int) -> None:
+    def __init__(self, job_id: int) -> None:
         super().__init__(custom_id=f"videobot:remix-modal:{job_id}")
-        self.cog = cog
-        self.job_id = job_id
+        self.stop()
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.guarded(
-            interaction, self.cog.remix_from_modal(interaction, self.job_id, self.instruction.value), "remix modal"
-        )
+
+def submitted_text(data: Any, custom_id: str) -> str:
+    """The value of one text input in a modal submission's raw data (rows or labels around it)."""
+    for component in data.get("components", []) if isinstance(data, dict) else []:
+        if component.get("custom_id") == custom_id and "value" in component:
+            return str(component["value"])
+        nested = component.get("components") or ([component["component"]] if "component" in component else [])
+        found = submitted_text({"components": nested}, custom_id)
+        if found:
+            return found
+    return ""
 
 
 class VideoCog(commands.Cog, name=COG_NAME):
@@ -249,7 +261,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
             await self._cancel(interaction, job)
         elif action == "remix":
             self._require_video(job)
-            await interaction.response.send_modal(RemixModal(self, job.id))
+            await interaction.response.send_modal(RemixModal(job.id))
         elif action == "reroll":
             self._require_video(job)
             await self._repeat(interaction, job, f"🎲 Re-roll by <@{interaction.user.id}>")
@@ -291,6 +303,19 @@ class VideoCog(commands.Cog, name=COG_NAME):
             await self._post_progress(admission.job, conversation, request, thread, reply_to=anchor)
 
         await self._launch_or_refund(admission.job, post())
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Remix modal submissions, whether the modal was opened before or after the last restart."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = REMIX_MODAL_ID.match(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        instruction = submitted_text(interaction.data, INSTRUCTION_FIELD)
+        await self.guarded(
+            interaction, self.remix_from_modal(interaction, int(match["job_id"]), instruction), "remix modal"
+        )
 
     async def remix_from_modal(self, interaction: discord.Interaction, job_id: int, instruction: str) -> None:
         """The Remix modal was sent: a new job continuing from that video."""

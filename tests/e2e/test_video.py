@@ -261,3 +261,20 @@ async def test_over_the_concurrency_cap_a_job_waits_in_line_and_says_so(harness:
         assert "Server limit: 1 video at a time" in waiting.embed["description"]
         await harness.wait_title(first, "✅ Finished in")
         await harness.wait_title(second, "✅ Finished in", timeout=15)
+
+
+async def test_a_remix_modal_opened_before_a_restart_still_works_after_it(harness: Harness) -> None:
+    fake, world = harness.fake, harness.world
+    async with harness.bot():
+        thread, progress = await start(harness)
+        await harness.wait_title(progress, "✅ Finished in")
+        click = await fake.click(world.member, progress, "Remix")
+        modal = (await click.wait_response()).modal
+        assert modal is not None
+    async with harness.bot():  # the member was still typing while the bot restarted
+        field = modal["components"][0]["components"][0]
+        await fake.submit_modal(world.member, click, {field["custom_id"]: "make the cow wear a halo"})
+        remix = await harness.progress_message(thread, index=1)
+        await harness.wait_title(remix, "✅ Finished in")
+    history = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"][1]["messages"]
+    assert history[-1] == {"role": "user", "content": "make the cow wear a halo"}
