@@ -16,11 +16,12 @@ import discord
 
 from bot.media import MediaError, MediaTooLarge, download_media
 from bot.progress import ProgressEditor
-from bot.render import Phase, ProgressState, render_progress
+from bot.render import Phase, ProgressState, Rendered, render_progress
 from bot.store import Job
 
 log = logging.getLogger(__name__)
 
+THREAD_ARCHIVED = 50083  # Discord's error code for writing in an archived thread
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit since 2025-01
 PREVIEW_LIMIT = 8 * 1024 * 1024
 _PREVIEW_TYPES = (".webp", ".png", ".jpg", ".jpeg", ".gif")
@@ -64,7 +65,7 @@ class DiscordPresenter:
         rendered = render_progress(state)
 
         async def apply() -> None:
-            await message.edit(embed=rendered.embed, view=rendered.view)
+            await self._edit(message, rendered)
 
         self._editor.show(message.id, apply)
 
@@ -79,13 +80,31 @@ class DiscordPresenter:
         rendered = render_progress(state)
 
         async def apply() -> None:
-            edit: dict[str, object] = {"embed": rendered.embed, "view": rendered.view}
-            if files:  # fresh File objects per attempt: a File's stream is consumed by sending it
-                edit["attachments"] = [discord.File(io.BytesIO(data), filename=name) for name, data in files]
-            await message.edit(**edit)
+            await self._edit(message, rendered, files)
 
         if not await self._editor.finish(message.id, apply):
             log.warning("could not show the end of job %s in message %s", job.id, message.id)
+
+    async def _edit(
+        self, message: discord.PartialMessage, rendered: Rendered, files: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
+        """Edit a progress message; if its thread was archived meanwhile, reopen it once and edit again."""
+        for attempt in (1, 2):
+            edit: dict[str, object] = {"embed": rendered.embed, "view": rendered.view}
+            if files:  # fresh File objects per attempt: a File's stream is consumed by sending it
+                edit["attachments"] = [discord.File(io.BytesIO(data), filename=name) for name, data in files]
+            try:
+                await message.edit(**edit)
+                return
+            except discord.HTTPException as error:
+                if error.code != THREAD_ARCHIVED or attempt == 2:
+                    raise
+                # A moderator or Discord's auto-archive closed the thread mid-job; the video still belongs there.
+                thread = await self._client.fetch_channel(message.channel.id)
+                if not isinstance(thread, discord.Thread):
+                    raise
+                log.info("reopening archived thread %s to show its video", thread.id)
+                await thread.edit(archived=False)
 
     def _message(self, job: Job) -> discord.PartialMessage | None:
         if job.channel_id is None or job.message_id is None:

@@ -86,3 +86,19 @@ async def test_thirty_concurrent_jobs_in_one_channel_draw_no_429(harness: Harnes
     assert fake.rate_limit_hits == []  # also enforced by the fixture's teardown
     edits = [r for r in fake.requests if r.method == "PATCH" and "/messages/" in r.path]
     assert len(edits) >= 30 * 2  # every message lived (several states) and ended
+
+
+async def test_a_thread_archived_mid_generation_is_reopened_for_the_video(harness: Harness) -> None:
+    fake = harness.fake
+    harness.simulator.enqueue(SLOW)
+    expected = fake.expect_violation(50083)  # the bot learns of the archive the only way Discord tells it
+    async with harness.bot():
+        interaction = await harness.video(harness.world.member, "archived mid-way")
+        thread = await harness.thread_for(interaction)
+        progress = await harness.progress_message(thread)
+        await harness.wait_title(progress, "🎞️ Generating")
+        fake.archive_thread(thread)  # a moderator, or Discord's auto-archive
+        done = await harness.wait_title(progress, "✅ Finished in")
+    assert not fake.channel(thread.id).archived
+    assert any(a.filename.endswith(".mp4") for a in done.attachments)
+    assert expected.hits
