@@ -82,6 +82,22 @@ class Harness:
         """Run /video as a member and return the interaction."""
         return await self.fake.slash(user, channel or self.world.channel, "video", prompt=prompt, **options)
 
+    def chat_requests(self) -> list[dict[str, Any]]:
+        """Every chat-completion body the video service received, in order (what a generation sent)."""
+        return [r.json for r in self.simulator.requests if r.path == "/v1/chat/completions"]
+
+    async def open_remix_modal(self, user: User, video: MessageView):
+        """Press Remix under a finished video; return the click whose response is the modal."""
+        click = await self.fake.click(user, video, "Remix")
+        assert (await click.wait_response()).modal is not None
+        return click
+
+    async def submit_remix(self, user: User, click, instruction: str) -> None:
+        """Fill the Remix modal's one field and send it."""
+        modal = (await click.wait_response()).modal
+        field = modal["components"][0]["components"][0]
+        await self.fake.submit_modal(user, click, {field["custom_id"]: instruction})
+
     async def thread_for(self, interaction) -> Channel:
         """The thread the bot opened from its public post."""
         response = await interaction.wait_response()

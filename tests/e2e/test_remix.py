@@ -15,7 +15,7 @@ PROMPT = "A cow with wings flying over a farm at sunset"
 
 def chats(harness: Harness) -> list[list[dict[str, str]]]:
     """The `messages` array of every chat request the video service received, in order."""
-    return [r.json["messages"] for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
+    return [body["messages"] for body in harness.chat_requests()]
 
 
 def streamed(harness: Harness, message: MessageView) -> str:

@@ -28,7 +28,7 @@ async def test_restart_with_jobs_in_flight_finishes_them_in_their_own_messages(h
         await harness.wait_title(progress[2], "⏳ Queued — 1st in line")
         running = [await first.store.jobs.by_message(m.id) for m in progress]
         assert all(job is not None and job.status is not JobStatus.SUCCEEDED for job in running)
-    chats_before = sum(r.path == "/v1/chat/completions" for r in harness.simulator.requests)
+    chats_before = len(harness.chat_requests())
     assert chats_before == 2
 
     async with harness.bot(MAX_JOBS_PER_GUILD="2", MAX_JOBS_PER_USER="3") as second:
@@ -37,7 +37,7 @@ async def test_restart_with_jobs_in_flight_finishes_them_in_their_own_messages(h
     assert all(job is not None and job.status is JobStatus.SUCCEEDED for job in jobs)
     assert all(any(a.filename.endswith(".mp4") for a in m.attachments) for m in done)
     # The two that had started were finished by polling their tasks, never re-sent; the third started fresh.
-    assert sum(r.path == "/v1/chat/completions" for r in harness.simulator.requests) == chats_before + 1
+    assert len(harness.chat_requests()) == chats_before + 1
     for message in done:  # still the one message per video: nothing new was posted for them
         assert sum(1 for m in harness.progress_messages(fake.channel(message.channel_id))) == 1
 

@@ -161,7 +161,7 @@ async def test_reroll_makes_the_same_request_again_in_the_thread(harness: Harnes
         await harness.fake.click(harness.world.other_member, progress, "Re-roll")
         second = await harness.progress_message(thread, index=1)
         await harness.wait_title(second, "✅ Finished in")
-    chats = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
+    chats = harness.chat_requests()
     assert len(chats) == 2
     assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": PROMPT}]
     assert chats[1]["orientation"] == "landscape"
@@ -174,15 +174,12 @@ async def test_remix_button_opens_a_modal_and_continues_the_conversation(harness
     async with harness.bot():
         thread, progress = await start(harness)
         await harness.wait_title(progress, "✅ Finished in")
-        click = await fake.click(world.member, progress, "Remix")
-        modal = (await click.wait_response()).modal
-        assert modal is not None and modal["title"] == "Remix this video"
-        field = modal["components"][0]["components"][0]
-        await fake.submit_modal(world.member, click, {field["custom_id"]: "make the cow wear a halo"})
+        click = await harness.open_remix_modal(world.member, progress)
+        assert (await click.wait_response()).modal["title"] == "Remix this video"
+        await harness.submit_remix(world.member, click, "make the cow wear a halo")
         remix = await harness.progress_message(thread, index=1)
         done = await harness.wait_title(remix, "✅ Finished in")
-    chats = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
-    history = chats[1]["messages"]
+    history = harness.chat_requests()[1]["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "user"]
     assert history[0]["content"] == PROMPT and history[2]["content"] == "make the cow wear a halo"
     assert "Generation Complete ✅" in history[1]["content"]
@@ -247,7 +244,7 @@ async def test_video_inside_a_bot_thread_continues_its_conversation(harness: Har
         second = await harness.progress_message(thread, index=1)
         await harness.wait_title(second, "✅ Finished in")
     assert len(harness.fake.threads(harness.world.channel)) == 1
-    history = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"][1]["messages"]
+    history = harness.chat_requests()[1]["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "user"] and history[2]["content"] == "now at night"
 
 
@@ -264,17 +261,14 @@ async def test_over_the_concurrency_cap_a_job_waits_in_line_and_says_so(harness:
 
 
 async def test_a_remix_modal_opened_before_a_restart_still_works_after_it(harness: Harness) -> None:
-    fake, world = harness.fake, harness.world
+    world = harness.world
     async with harness.bot():
         thread, progress = await start(harness)
         await harness.wait_title(progress, "✅ Finished in")
-        click = await fake.click(world.member, progress, "Remix")
-        modal = (await click.wait_response()).modal
-        assert modal is not None
+        click = await harness.open_remix_modal(world.member, progress)
     async with harness.bot():  # the member was still typing while the bot restarted
-        field = modal["components"][0]["components"][0]
-        await fake.submit_modal(world.member, click, {field["custom_id"]: "make the cow wear a halo"})
+        await harness.submit_remix(world.member, click, "make the cow wear a halo")
         remix = await harness.progress_message(thread, index=1)
         await harness.wait_title(remix, "✅ Finished in")
-    history = [r.json for r in harness.simulator.requests if r.path == "/v1/chat/completions"][1]["messages"]
+    history = harness.chat_requests()[1]["messages"]
     assert history[-1] == {"role": "user", "content": "make the cow wear a halo"}
