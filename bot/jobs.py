@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.generation import GenerationEngine, Outcome, Update
-from bot.history import build_history
+from bot.history import History, build_history
 from bot.quota_service import QuotaService
 from bot.render import Phase, ProgressState
 from bot.store import Job, JobStatus, Store
@@ -230,7 +230,8 @@ class JobRunner:
         was_running_without_task = job.status is JobStatus.RUNNING and job.task_id is None
         await self._store.jobs.mark_running(job.id)
         job = await self._store.jobs.get(job.id)
-        state = await self._initial_state(job)
+        history = await self._history(job)
+        state = progress_state(job, phase=Phase.WAITING, trimmed_to=history.trimmed_to)
         try:
             if job.result_turn_id is not None:
                 outcome = await self._saved_outcome(job.result_turn_id)
@@ -240,7 +241,7 @@ class JobRunner:
                 outcome = Outcome(False, error=_INTERRUPTED_BY_RESTART, error_kind="interrupted")
             else:
                 self._presenter.show(job, state)
-                outcome, state = await self._generate(job, state)
+                outcome, state = await self._generate(job, state, history.messages)
         except asyncio.CancelledError:
             if self._closing:
                 raise  # shutting down: leave the job resumable
@@ -251,7 +252,9 @@ class JobRunner:
             outcome = Outcome(False, error=_BOT_FAILURE, error_kind="failed")
         await self._conclude(job, state, outcome)
 
-    async def _generate(self, job: Job, state: ProgressState) -> tuple[Outcome, ProgressState]:
+    async def _generate(
+        self, job: Job, state: ProgressState, history: list[dict[str, str]]
+    ) -> tuple[Outcome, ProgressState]:
         current = state
         saved_task, saved_decile = job.task_id, (job.progress or 0) // 10
 
@@ -275,7 +278,6 @@ class JobRunner:
             )
             self._presenter.show(job, current)
 
-        history = await self._history(job)
         outcome = await self._engine.run(
             model=job.model, params=job.params, history=history, task_id=job.task_id, report=report
         )
@@ -353,18 +355,12 @@ class JobRunner:
 
     # --- what the message shows -------------------------------------------------------------------
 
-    async def _initial_state(self, job: Job) -> ProgressState:
-        trimmed = None
-        if job.request_turn_id is not None:
-            path = await self._store.conversations.path(job.request_turn_id)
-            trimmed = build_history(path, self._history_max_turns).trimmed_to
-        return progress_state(job, phase=Phase.WAITING, trimmed_to=trimmed)
-
-    async def _history(self, job: Job) -> list[dict[str, str]]:
+    async def _history(self, job: Job) -> History:
+        """What the job sends: the path to the turn it answers, trimmed (the message says when it is)."""
         if job.request_turn_id is None:
-            return [{"role": "user", "content": job.params.prompt}]
+            return History([{"role": "user", "content": job.params.prompt}], None)
         path = await self._store.conversations.path(job.request_turn_id)
-        return build_history(path, self._history_max_turns).messages
+        return build_history(path, self._history_max_turns)
 
     async def _saved_outcome(self, turn_id: int) -> Outcome:
         turn = await self._store.conversations.turn(turn_id)
