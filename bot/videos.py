@@ -38,12 +38,13 @@ class VideoService:
     ) -> Admission:
         """Charge and record a new job (QuotaRefused says why not)."""
         # Display hints ride along with the job so that a resumed job shows the same message.
+        if remix_number:
+            params = dataclasses.replace(params, extra={**params.extra, "remix_number": remix_number})
         admission = await self._quotas.admit(guild_id, member, model=model, params=params)
-        extra = {k: v for k, v in (("quota_note", admission.quota_note), ("remix_number", remix_number)) if v}
-        if extra:
-            params = dataclasses.replace(params, extra={**params.extra, **extra})
+        if admission.quota_note:  # known only once the charge is made
+            params = dataclasses.replace(params, extra={**params.extra, "quota_note": admission.quota_note})
             await self._store.jobs.set_params(admission.job.id, params)
-            admission = dataclasses.replace(admission, job=await self._store.jobs.get(admission.job.id))
+            admission = dataclasses.replace(admission, job=dataclasses.replace(admission.job, params=params))
         return admission
 
     async def open_conversation(
