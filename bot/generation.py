@@ -142,8 +142,7 @@ class GenerationEngine:
             )
         except VideoAPIError as error:
             return _failure(error, None)
-        await report(Update("waiting", task_id=task_id))
-        return await self._poll(task_id, model, report)
+        return await self._poll(task_id, model, report)  # which reports the new task ID first
 
     async def _poll(self, task_id: str, model: str, report: Report) -> Outcome:
         """Ask for the task until it ends. GETs are safe to repeat, so outages are waited out."""
