@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from bot.app import Tuning, VideoBot
-from bot.config import load_settings
+from bot.core.config import load_settings
 from bot.videoapi.simulator import Scenario, Simulator
 from tests.fakes.discord import FakeDiscord, RateLimits
 from tests.fakes.fixtures import running_bot

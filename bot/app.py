@@ -15,19 +15,19 @@ import discord.http
 import yarl
 from discord.ext import commands
 
-from bot.config import Settings
-from bot.generation import GenerationEngine
-from bot.jobs import Caps, JobRunner
-from bot.moderation import Moderation
-from bot.modlog import ModLog
-from bot.presenter import DiscordPresenter
-from bot.progress import ProgressEditor
-from bot.quota_service import QuotaService
-from bot.ratelimit import GlobalRequestBudget
+from bot.core.config import Settings
+from bot.generation.engine import GenerationEngine
+from bot.generation.runner import Caps, JobRunner
+from bot.quotas.moderation import Moderation
+from bot.discord_ui.modlog import ModLog
+from bot.discord_ui.presenter import DiscordPresenter
+from bot.discord_ui.editor import ProgressEditor
+from bot.quotas.admission import QuotaService
+from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.store import Store
-from bot.tree import VideoCommandTree
+from bot.discord_ui.boundary import VideoCommandTree
 from bot.videoapi import VideoAPI
-from bot.videos import VideoService
+from bot.generation.service import VideoService
 
 log = logging.getLogger(__name__)
 

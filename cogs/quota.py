@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import MODELS
-from bot.moderation import Target
-from bot.moderation_render import (
+from bot.core.catalog import MODELS
+from bot.quotas.moderation import Target
+from bot.discord_ui.moderation_render import (
     cost_log,
     cost_reply,
     explanation_text,
@@ -22,10 +22,10 @@ from bot.moderation_render import (
     top_text,
     usage_text,
 )
-from bot.quota import PERIODS
+from bot.quotas.policy import PERIODS
 from bot.store.models import Period
-from cogs.members import member_of, named_member
-from cogs.moderators import ModeratorGroup, reply
+from bot.discord_ui.members import member_of, named_member
+from bot.discord_ui.moderators import ModeratorGroup, reply
 
 if TYPE_CHECKING:
     from bot.app import VideoBot

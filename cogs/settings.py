@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import MODELS
-from bot.errors import BotError
-from bot.moderation_render import settings_change_log, settings_change_reply, settings_text
-from cogs.moderators import ModeratorGroup, reply
+from bot.core.catalog import MODELS
+from bot.core.errors import BotError
+from bot.discord_ui.moderation_render import settings_change_log, settings_change_reply, settings_text
+from bot.discord_ui.moderators import ModeratorGroup, reply
 
 if TYPE_CHECKING:
     from bot.app import VideoBot

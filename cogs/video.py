@@ -16,10 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import MODELS, ORIENTATIONS
-from bot.errors import BotError
-from bot.jobs import progress_state
-from bot.render import (
+from bot.core.catalog import MODELS, ORIENTATIONS
+from bot.core.errors import BotError
+from bot.generation.runner import progress_state
+from bot.discord_ui.render import (
     BUTTON_ID,
     button_id,
     remix_request_text,
@@ -27,10 +27,10 @@ from bot.render import (
     starter_text,
     thread_name,
 )
-from bot.replies import Reaction, ThreadMessage, instruction_of, react_to
+from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.store import Conversation, Job, JobParams, JobStatus, Turn
-from bot.tree import report_failure
-from bot.validation import (
+from bot.discord_ui.boundary import report_failure
+from bot.generation.requests import (
     ImageInput,
     check_bot_permissions,
     check_channel,
@@ -38,8 +38,8 @@ from bot.validation import (
     check_options,
     check_prompt,
 )
-from bot.videos import Continuation
-from cogs.members import member_of
+from bot.generation.service import Continuation
+from bot.discord_ui.members import member_of
 
 if TYPE_CHECKING:
     from bot.app import VideoBot

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import EXTENSIONS, VideoBot, intents_for
-from bot.config import load_settings
+from bot.core.config import load_settings
 
 
 def settings_for(tmp_path: Path, **extra: str):

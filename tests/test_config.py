@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Secret, load_settings
-from bot.logs import RedactSecrets
+from bot.core.config import ConfigError, Secret, load_settings
+from bot.core.logs import RedactSecrets
 from bot.store import load_migrations
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.super-secret-discord-token"

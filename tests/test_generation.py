@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.generation import GenerationEngine, Outcome, Update
+from bot.generation.engine import GenerationEngine, Outcome, Update
 from bot.store import JobParams
 from bot.videoapi import VideoAPI
 from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario, Simulator

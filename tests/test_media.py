@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.media import MediaTooLarge, MediaUnavailable, UnsafeMediaURL, download_media
+from bot.media.download import MediaTooLarge, MediaUnavailable, UnsafeMediaURL, download_media
 
 VIDEO = bytes(range(256)) * 400  # 102,400 bytes
 

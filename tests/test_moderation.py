@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import load_settings
-from bot.errors import BotError
-from bot.moderation import LimitSpec, Moderation, Target
-from bot.quota import Member
-from bot.quota_service import QuotaRefused, QuotaService
+from bot.core.config import load_settings
+from bot.core.errors import BotError
+from bot.quotas.moderation import LimitSpec, Moderation, Target
+from bot.quotas.policy import Member
+from bot.quotas.admission import QuotaRefused, QuotaService
 from bot.store import JobParams, JobStatus, Store
 from tests.conftest import FakeClock
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import load_settings
-from bot.moderation import (
+from bot.core.config import load_settings
+from bot.quotas.moderation import (
     CostChange,
     Explanation,
     LimitChange,
@@ -17,7 +17,7 @@ from bot.moderation import (
     Target,
     UsageReset,
 )
-from bot.moderation_render import (
+from bot.discord_ui.moderation_render import (
     cost_log,
     cost_reply,
     explanation_text,
@@ -33,8 +33,8 @@ from bot.moderation_render import (
     usage_bar,
     usage_text,
 )
-from bot.quota import EffectiveLimit
-from bot.quota_service import UsageReport
+from bot.quotas.policy import EffectiveLimit
+from bot.quotas.admission import UsageReport
 from bot.store import GuildSettings, Job, JobParams, JobStatus
 
 SETTINGS = load_settings({"DISCORD_TOKEN": "t" * 20, "VIDEO_API_KEY": "k" * 20}, env_file=None)

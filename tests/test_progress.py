@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import math
 
-from bot.progress import EditPlan, ProgressEditor
+from bot.discord_ui.editor import EditPlan, ProgressEditor
 
 
 def run_plan(plan: EditPlan[str], until: float, step: float = 0.01) -> list[tuple[float, str, str]]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.quota import EffectiveLimit, Member, describe_limit, period_end, period_start, resolve_limit
+from bot.quotas.policy import EffectiveLimit, Member, describe_limit, period_end, period_start, resolve_limit
 from bot.store.models import QuotaPolicy
 
 GUILD, ALICE, SUPPORTER, BOOSTER = 1, 100, 7, 8

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.quota import Member
-from bot.quota_service import QuotaRefused, QuotaService
+from bot.core.config import load_settings
+from bot.quotas.policy import Member
+from bot.quotas.admission import QuotaRefused, QuotaService
 from bot.store import JobParams, JobStatus, Store
 from tests.conftest import FakeClock
 

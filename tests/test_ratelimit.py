@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.ratelimit import GlobalRequestBudget
+from bot.discord_ui.ratelimit import GlobalRequestBudget
 
 
 async def test_no_window_holds_more_than_the_limit() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.replies import Reaction, ThreadMessage, instruction_of, react_to
+from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 
 BOT = 42
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import Tuning, VideoBot
-from bot.config import load_settings
+from bot.core.config import load_settings
 from bot.videoapi.simulator import Scenario, Simulator
 from tests.fakes.discord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
 from tests.fakes.fixtures import TypicalGuild, running_bot

@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.quota import period_end, period_start
+from bot.quotas.policy import period_end, period_start
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario
 from tests.e2e.conftest import Harness, eventually

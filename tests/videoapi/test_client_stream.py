@@ -6,7 +6,7 @@ import itertools
 
 import aiohttp
 
-from bot.media import download_media
+from bot.media.download import download_media
 from bot.videoapi import (
     AuthenticationFailed,
     RateLimited,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from bot.errors import BotError
-from bot.quota import PERIOD_WORDS, EffectiveLimit, Member, period_end, period_start, resolve_limit
-from bot.render import timestamp
+from bot.core.config import Settings
+from bot.core.errors import BotError
+from bot.quotas.policy import PERIOD_WORDS, EffectiveLimit, Member, period_end, period_start, resolve_limit
+from bot.discord_ui.render import timestamp
 from bot.store import Job, JobParams, Store
 
 

@@ -9,8 +9,8 @@ from typing import Any, Final
 
 import discord
 
-from bot.config import Settings
-from bot.moderation import (
+from bot.core.config import Settings
+from bot.quotas.moderation import (
     CostChange,
     Explanation,
     LimitChange,
@@ -20,9 +20,9 @@ from bot.moderation import (
     UsageBoard,
     UsageReset,
 )
-from bot.quota import PERIOD_WORDS, describe_source
-from bot.quota_service import UsageReport
-from bot.render import human_duration, timestamp
+from bot.quotas.policy import PERIOD_WORDS, describe_source
+from bot.quotas.admission import UsageReport
+from bot.discord_ui.render import human_duration, timestamp
 from bot.store import GuildSettings, Job, JobStatus
 
 USAGE_BAR_CELLS: Final = 10

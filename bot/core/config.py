@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from bot.catalog import MODELS
+from bot.core.catalog import MODELS
 from bot.store.models import Period
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.generation import GenerationEngine, Outcome, Update
-from bot.history import History, build_history
-from bot.quota_service import QuotaService
-from bot.render import Phase, ProgressState
+from bot.generation.engine import GenerationEngine, Outcome, Update
+from bot.generation.history import History, build_history
+from bot.quotas.admission import QuotaService
+from bot.discord_ui.render import Phase, ProgressState
 from bot.store import Job, JobStatus, Store
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.moderation_render import generation_line
+from bot.discord_ui.moderation_render import generation_line
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.config import Settings
-from bot.errors import BotError
-from bot.quota import EffectiveLimit, Member, period_end, period_start
-from bot.quota_service import QuotaService
+from bot.core.config import Settings
+from bot.core.errors import BotError
+from bot.quotas.policy import EffectiveLimit, Member, period_end, period_start
+from bot.quotas.admission import QuotaService
 from bot.store import GuildSettings, MemberUsage, QuotaPolicy, Store, UsageTotals
 from bot.store.models import Period, Scope
 

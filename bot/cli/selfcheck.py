@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.store import Store
 
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=8)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.errors import BotError
+from bot.core.errors import BotError
 
 
 class NotModerator(BotError, app_commands.CheckFailure):

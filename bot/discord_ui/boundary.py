@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.errors import BotError
+from bot.core.errors import BotError
 
 log = logging.getLogger(__name__)
 

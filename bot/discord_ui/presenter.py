@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import discord
 
-from bot.media import MediaError, MediaTooLarge, download_media
-from bot.progress import ProgressEditor
-from bot.render import Phase, ProgressState, Rendered, render_progress
+from bot.media.download import MediaError, MediaTooLarge, download_media
+from bot.discord_ui.editor import ProgressEditor
+from bot.discord_ui.render import Phase, ProgressState, Rendered, render_progress
 from bot.store import Job
 
 log = logging.getLogger(__name__)

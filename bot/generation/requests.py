@@ -8,9 +8,9 @@ from typing import Final
 
 import discord
 
-from bot.catalog import MODELS, ORIENTATIONS
-from bot.errors import BotError
-from bot.tree import permission_label
+from bot.core.catalog import MODELS, ORIENTATIONS
+from bot.core.errors import BotError
+from bot.discord_ui.boundary import permission_label
 
 PROMPT_LIMIT: Final = 2000
 IMAGE_LIMIT: Final = 10 * 1024 * 1024

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bot.errors import BotError
-from bot.jobs import JobRunner
-from bot.quota import Member
-from bot.quota_service import Admission, QuotaService
+from bot.core.errors import BotError
+from bot.generation.runner import JobRunner
+from bot.quotas.policy import Member
+from bot.quotas.admission import Admission, QuotaService
 from bot.store import Conversation, Job, JobParams, JobStatus, Store, Turn
 
 

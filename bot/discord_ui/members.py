@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.quota import Member
+from bot.quotas.policy import Member
 
 
 def member_of(user: discord.Member | discord.User, permissions: discord.Permissions) -> Member:

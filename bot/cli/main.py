@@ -1,0 +1,104 @@
+"""Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_settings
+from bot.cli.selfcheck import CheckResult, check_database, run_checks
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="videobot", description="A Discord bot that turns chat into AI video.")
+    parser.add_argument("command", nargs="?", choices=("run",), default="run", help="run the bot (default)")
+    parser.add_argument("--check", action="store_true", help="validate configuration, database and connections")
+    parser.add_argument(
+        "--simulate", action="store_true", help="use a local video API simulator (no key, no cost, fake videos)"
+    )
+    parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: ./.env)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `videobot` console script."""
+    args = parse_args(argv)
+    try:
+        settings = load_settings(env_file=args.env_file, simulate=args.simulate)
+    except ConfigError as error:
+        if args.check:
+            return asyncio.run(_report_config_problems(error))
+        for problem in error.problems:
+            print(f"videobot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.check:
+        return asyncio.run(_report(settings))
+    return _run(settings)
+
+
+async def _report_config_problems(error: ConfigError) -> int:
+    # The database can still be checked: its path has a default and cannot be malformed.
+    path = Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
+    results = [CheckResult(False, "configuration", str(p)) for p in error.problems]
+    results.append(await check_database(path))
+    _print_report(results)
+    return EXIT_CONFIG
+
+
+async def _report(settings: Settings) -> int:
+    from bot.cli.simulation import simulated  # noqa: PLC0415 - only --simulate needs the simulator
+
+    async with simulated(settings) as effective:
+        results = [CheckResult(True, "configuration", _summary(effective)), *await run_checks(effective)]
+    _print_report(results)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_PROBLEM
+
+
+def _summary(settings: Settings) -> str:
+    mode = " (simulated video API)" if settings.simulate else ""
+    return f"models {', '.join(settings.models)}; default {settings.default_model}{mode}"
+
+
+def _print_report(results: list[CheckResult]) -> None:
+    for result in results:
+        print(result)
+    problems = sum(not r.ok for r in results)
+    print("All good." if not problems else f"{problems} problem{'s' if problems > 1 else ''} to fix.")
+
+
+def _run(settings: Settings) -> int:
+    from bot.core.logs import setup_logging  # noqa: PLC0415
+
+    setup_logging(settings.log_level, secrets=(settings.discord_token.reveal(), settings.video_api_key.reveal()))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(settings))
+    return EXIT_OK
+
+
+async def _serve(settings: Settings) -> None:
+    from bot.app import VideoBot  # noqa: PLC0415 - keeps `--check` light
+    from bot.cli.simulation import simulated  # noqa: PLC0415
+
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    loop = asyncio.get_running_loop()
+    # SIGTERM (systemd, docker stop) closes the bot like Ctrl-C: jobs in flight stay resumable.
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    async with simulated(settings) as effective, VideoBot(effective) as bot:
+        try:
+            await bot.start(effective.discord_token.reveal())
+        except asyncio.CancelledError:
+            log.info("shutting down")
+
