@@ -1,8 +1,10 @@
-"""VideoBot: the one place that creates, wires and closes every resource."""
+"""VideoBot: the composition root. It opens every resource, wires the services, loads the cogs, and closes
+everything in the reverse order it was opened."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,18 +18,20 @@ import yarl
 from discord.ext import commands
 
 from bot.core.config import Settings
-from bot.generation.engine import GenerationEngine
-from bot.generation.runner import Caps, JobRunner
-from bot.quotas.moderation import Moderation
+from bot.discord_ui.boundary import VideoCommandTree
+from bot.discord_ui.editor import ProgressEditor
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.presenter import DiscordPresenter
-from bot.discord_ui.editor import ProgressEditor
-from bot.quotas.admission import QuotaService
 from bot.discord_ui.ratelimit import GlobalRequestBudget
-from bot.store import Store
-from bot.discord_ui.boundary import VideoCommandTree
-from bot.videoapi import VideoAPI
+from bot.discord_ui.services import Services
+from bot.discord_ui.starter import VideoStarter
+from bot.generation.engine import GenerationEngine
+from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
+from bot.quotas.admission import QuotaService
+from bot.quotas.moderation import Moderation
+from bot.store import Store
+from bot.videoapi import VideoAPI
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +68,12 @@ def point_discord_py_at(api_base_url: str | None, gateway_url: str | None) -> No
 
 
 class VideoBot(commands.Bot):
-    """The Discord client. `setup_hook` opens everything, `close` releases everything."""
+    """The Discord client. `setup_hook` opens everything, `close` releases it, newest first."""
 
+    services: Services
     store: Store
     http_session: aiohttp.ClientSession
-    video_api: VideoAPI
-    quotas: QuotaService
     runner: JobRunner
-    videos: VideoService
-    moderation: Moderation
-    modlog: ModLog
 
     def __init__(
         self,
@@ -99,9 +99,7 @@ class VideoBot(commands.Bot):
         self.settings = settings
         self.tuning = tuning
         self.initial_extensions = tuple(extensions)
-        self._editor: ProgressEditor | None = None
-        self._resume_task: asyncio.Task[None] | None = None
-        self._resume_up_to = 0
+        self._resources = contextlib.AsyncExitStack()
 
     async def login(self, token: str) -> None:
         point_discord_py_at(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
@@ -111,52 +109,67 @@ class VideoBot(commands.Bot):
         await self.open_resources()
         await self.load_initial_extensions()
         await self.sync_commands()
-        self._resume_task = asyncio.create_task(self._resume_when_ready(), name="resume-jobs")
 
     async def open_resources(self) -> None:
-        """Open the database, the shared HTTP session and the services built on them."""
-        settings, tuning = self.settings, self.tuning
+        """Open the database, the HTTP session and the services built on them; each closer is registered
+        the moment its resource exists, so `close` undoes exactly what was opened, newest first."""
+        settings, tuning, resources = self.settings, self.tuning, self._resources
         self.store = await Store.open(settings.database_path)
+        resources.push_async_callback(self.store.close)
         # Jobs up to here were left by an earlier run; newer ones are this process's own.
-        self._resume_up_to = await self.store.jobs.latest_id()
+        resume_up_to = await self.store.jobs.latest_id()
         # No total timeout: a video stream may run for an hour. The read timeout bounds silence instead.
-        self.http_session = aiohttp.ClientSession(
+        self.http_session = session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.stream_read_timeout)
         )
-        self.video_api = VideoAPI(
+        resources.push_async_callback(session.close)
+        # Disconnecting from Discord comes before the session and the database close (no event handler
+        # is left using them) and after every background task below has stopped (none is left posting).
+        resources.push_async_callback(super().close)
+        video_api = VideoAPI(
             settings.video_api_base_url,
             settings.video_api_key.reveal() or None,
-            self.http_session,
+            session,
             read_timeout=settings.stream_read_timeout,
             deadline=settings.job_deadline,
             backoff=tuning.api_backoff,
             trusted_media_origins=settings.trusted_media_origins,
         )
-        self.quotas = QuotaService(self.store, settings)
-        self._editor = ProgressEditor(min_interval=tuning.edit_interval, rate=tuning.edit_rate)
-        presenter = DiscordPresenter(
-            self, self._editor, self.http_session, trusted_media_origins=settings.trusted_media_origins
-        )
-        engine = GenerationEngine(self.video_api, poll_interval=tuning.poll_interval, deadline=settings.job_deadline)
+        quotas = QuotaService(self.store, settings)
+        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=tuning.edit_rate)
+        resources.push_async_callback(editor.close)
+        modlog = ModLog(self, self.store)
+        resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
+        presenter = DiscordPresenter(self, editor, session, trusted_media_origins=settings.trusted_media_origins)
+        engine = GenerationEngine(video_api, poll_interval=tuning.poll_interval, deadline=settings.job_deadline)
         self.runner = JobRunner(
             store=self.store,
             engine=engine,
             presenter=presenter,
-            quotas=self.quotas,
+            quotas=quotas,
             caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild, settings.max_jobs_per_user),
             history_max_turns=settings.history_max_turns,
         )
-        self.videos = VideoService(self.store, self.quotas, self.runner)
-        self.moderation = Moderation(self.store, self.quotas, settings)
-        self.modlog = ModLog(self, self.store)
-        self.runner.on_job_started(self.modlog.job_started)
-        self.runner.on_job_ended(self.modlog.job_ended)
+        resources.push_async_callback(self.runner.shutdown)  # jobs stop, but stay resumable
+        self.runner.on_job_started(modlog.job_started)
+        self.runner.on_job_ended(modlog.job_ended)
+        videos = VideoService(self.store, quotas, self.runner, settings)
+        self.services = Services(
+            settings=settings,
+            videos=videos,
+            starter=VideoStarter(videos),
+            quotas=quotas,
+            moderation=Moderation(self.store, quotas, settings),
+            modlog=modlog,
+        )
+        resume = asyncio.create_task(self._resume_when_ready(resume_up_to), name="resume-jobs")
+        resources.push_async_callback(_cancel_and_wait, resume)
 
-    async def _resume_when_ready(self) -> None:
+    async def _resume_when_ready(self, up_to_id: int) -> None:
         # After READY, so that each server's upload limit is known when a resumed video is delivered.
         await self.wait_until_ready()
         try:
-            await self.runner.resume_unfinished(self._resume_up_to)
+            await self.runner.resume_unfinished(up_to_id)
         except Exception:
             log.exception("resuming unfinished jobs failed")
 
@@ -180,18 +193,13 @@ class VideoBot(commands.Bot):
         """Slash commands only: messages are for the listeners in cogs, never text commands."""
 
     async def close(self) -> None:
-        """Stop jobs (they stay resumable), then Discord, then the session and the database."""
-        if self._resume_task is not None:
-            self._resume_task.cancel()
-            await asyncio.gather(self._resume_task, return_exceptions=True)
-        if hasattr(self, "runner"):
-            await self.runner.shutdown()
-        if hasattr(self, "modlog"):
-            await self.modlog.close()  # before Discord closes: lines in flight get a moment to land
-        if self._editor is not None:
-            await self._editor.close()
-        await super().close()
-        if hasattr(self, "http_session"):
-            await self.http_session.close()
-        if hasattr(self, "store"):
-            await self.store.close()
+        """Close everything `open_resources` opened, newest first: background work (jobs stay resumable),
+        then Discord, then the HTTP session and the database."""
+        resources, self._resources = self._resources, contextlib.AsyncExitStack()
+        await resources.aclose()
+        await super().close()  # already done if the resources were opened; idempotent
+
+
+async def _cancel_and_wait(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

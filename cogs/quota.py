@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.catalog import MODELS
-from bot.quotas.moderation import Target
+from bot.core.periods import PERIODS, Period
+from bot.discord_ui.members import member_of, named_member
 from bot.discord_ui.moderation_render import (
     cost_log,
     cost_reply,
@@ -22,13 +23,9 @@ from bot.discord_ui.moderation_render import (
     top_text,
     usage_text,
 )
-from bot.quotas.policy import PERIODS
-from bot.store.models import Period
-from bot.discord_ui.members import member_of, named_member
 from bot.discord_ui.moderators import ModeratorGroup, reply
-
-if TYPE_CHECKING:
-    from bot.app import VideoBot
+from bot.discord_ui.services import Services, services_of
+from bot.quotas.moderation import Target
 
 NOT_ALLOWED = "Only members with Manage Server can change quotas."
 PERIOD_CHOICES = [app_commands.Choice(name=p.capitalize(), value=p) for p in PERIODS]
@@ -49,8 +46,9 @@ def target_of(guild: discord.Guild, who: Who | None) -> Target:
 class QuotaCog(commands.Cog, name="Quotas"):
     """Who may generate how much."""
 
-    def __init__(self, bot: VideoBot) -> None:
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
+        self.services = services
         self.usage_command = self._build_usage()
         self.quota_group = self._build_quota_group()
 
@@ -68,7 +66,7 @@ class QuotaCog(commands.Cog, name="Quotas"):
         async def usage(interaction: discord.Interaction) -> None:
             assert interaction.guild is not None
             member = member_of(interaction.user, interaction.permissions)
-            report = await self.bot.quotas.usage(interaction.guild.id, member)
+            report = await self.services.quotas.usage(interaction.guild.id, member)
             await reply(interaction, usage_text(interaction.guild.name, report))
 
         return usage
@@ -76,8 +74,8 @@ class QuotaCog(commands.Cog, name="Quotas"):
     def _build_quota_group(self) -> ModeratorGroup:
         # Built per bot because the model choices of /quota cost come from its configuration.
         group = ModeratorGroup(name="quota", description="Limits on who may make how many videos", refusal=NOT_ALLOWED)
-        moderation, modlog = self.bot.moderation, self.bot.modlog
-        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in self.bot.settings.models]
+        moderation, modlog = self.services.moderation, self.services.modlog
+        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in self.services.settings.models]
 
         @group.command(name="set", description="Set the limit of the server, a role or a member")
         @app_commands.describe(
@@ -161,5 +159,5 @@ def _period(value: str | None) -> Period | None:
     return next((p for p in PERIODS if p == value), None)
 
 
-async def setup(bot: VideoBot) -> None:
-    await bot.add_cog(QuotaCog(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(QuotaCog(bot, services_of(bot)))

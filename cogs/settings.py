@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.catalog import MODELS
-from bot.core.errors import BotError
 from bot.discord_ui.moderation_render import settings_change_log, settings_change_reply, settings_text
 from bot.discord_ui.moderators import ModeratorGroup, reply
-
-if TYPE_CHECKING:
-    from bot.app import VideoBot
+from bot.discord_ui.permissions import check_log_channel
+from bot.discord_ui.services import Services, services_of
+from bot.quotas.moderation import SettingsEdit
 
 NOT_ALLOWED = "Only members with Manage Server can change the bot's settings."
 MAX_COOLDOWN = 86_400
@@ -22,24 +19,12 @@ MAX_AT_ONCE_PER_MEMBER = 20
 MAX_AT_ONCE_PER_SERVER = 100
 
 
-def check_log_channel(guild: discord.Guild, channel_id: int) -> None:
-    """Refuse a moderator-log channel the bot could not post in, naming what is missing."""
-    channel, me = guild.get_channel(channel_id), guild.me
-    if channel is None or me is None:
-        return  # not in the cache: trust the moderator; a failed post is logged
-    permissions = channel.permissions_for(me)
-    missing = [name for name, ok in (("View Channel", permissions.view_channel),
-                                     ("Send Messages", permissions.send_messages)) if not ok]
-    if missing:
-        listed = " and ".join(f"**{name}**" for name in missing)
-        raise BotError(f"I can't post in <#{channel_id}>: I'm missing {listed} there. Grant it, then try again.")
-
-
 class SettingsCog(commands.Cog, name="Settings"):
     """The server's choices, changed inside Discord."""
 
-    def __init__(self, bot: VideoBot) -> None:
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
+        self.services = services
         self.group = self._build_group()
 
     async def cog_load(self) -> None:
@@ -52,7 +37,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         # Built per bot because the default-model choices come from its configuration.
         group = ModeratorGroup(name="videobot", description="The video bot's settings in this server",
                                refusal=NOT_ALLOWED)
-        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in self.bot.settings.models]
+        services = self.services
+        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in services.settings.models]
 
         @group.command(name="settings", description="Show the settings, or change the ones you give")
         @app_commands.describe(
@@ -83,45 +69,30 @@ class SettingsCog(commands.Cog, name="Settings"):
         ) -> None:
             assert interaction.guild is not None
             guild = interaction.guild
-            changes: dict[str, Any] = {}
-            for name, value in (
-                ("default_model", default_model),
-                ("plain_messages_remix", plain_messages_remix),
-                ("moderators_exempt", moderators_exempt),
-                ("cooldown_seconds", cooldown_seconds),
-            ):
-                if value is not None:
-                    changes[name] = value
-            for name, value in (("max_jobs_per_user", max_videos_per_member),
-                                ("max_jobs_per_guild", max_videos_per_server)):
-                if value is not None:
-                    changes[name] = value or None  # 0: back to the bot's default
-            if mod_log_channel is not None and mod_log_off:
-                raise BotError("Pick a moderator log channel or turn the log off, not both.")
+            edit = SettingsEdit(
+                allow_channel=allow_channel.id if allow_channel else None,
+                disallow_channel=disallow_channel.id if disallow_channel else None,
+                default_model=default_model, plain_messages_remix=plain_messages_remix,
+                moderators_exempt=moderators_exempt, mod_log_channel=mod_log_channel.id if mod_log_channel else None,
+                mod_log_off=mod_log_off, cooldown_seconds=cooldown_seconds,
+                max_videos_per_member=max_videos_per_member, max_videos_per_server=max_videos_per_server,
+            )
+            if edit.is_empty:
+                await reply(interaction, settings_text(await services.moderation.settings(guild.id), services.settings))
+                return
             if mod_log_channel is not None:
                 check_log_channel(guild, mod_log_channel.id)
-                changes["mod_log_channel_id"] = mod_log_channel.id
-            elif mod_log_off:
-                changes["mod_log_channel_id"] = None
-            allow = allow_channel.id if allow_channel else None
-            disallow = disallow_channel.id if disallow_channel else None
-            if not changes and allow is None and disallow is None:
-                await reply(interaction, settings_text(await self.bot.moderation.settings(guild.id), self.bot.settings))
-                return
-            change = await self.bot.moderation.change_settings(
-                guild.id, interaction.user.id, changes, allow_channel=allow, disallow_channel=disallow
-            )
-            await reply(interaction, settings_change_reply(change, self.bot.settings))
+            change = await services.moderation.edit_settings(guild.id, interaction.user.id, edit)
+            await reply(interaction, settings_change_reply(change, services.settings))
             if change.changed_fields:
                 # The old log hears that it was moved or turned off; the new one hears it was turned on.
-                old_log = change.before.mod_log_channel_id
-                self.bot.modlog.change(
-                    guild.id, settings_change_log(interaction.user.id, change, self.bot.settings),
-                    also_channel_id=old_log,
+                services.modlog.change(
+                    guild.id, settings_change_log(interaction.user.id, change, services.settings),
+                    also_channel_id=change.before.mod_log_channel_id,
                 )
 
         return group
 
 
-async def setup(bot: VideoBot) -> None:
-    await bot.add_cog(SettingsCog(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(SettingsCog(bot, services_of(bot)))

@@ -1,16 +1,15 @@
-"""/video and the buttons under every video (Cancel, Remix, Re-roll, Retry): thin Discord adapters.
+"""/video, the buttons under every video (Cancel, Remix, Re-roll, Retry), the Remix form and replies.
 
-Checks, admission, records and the generation itself live in `bot/`; this module answers interactions,
-opens threads and posts the progress messages, in that order, within Discord's three seconds.
+Adapters only: each handler reads the interaction or message, asks the VideoService for a plan (which
+holds every rule), and lets the VideoStarter post it. Refusals are BotErrors, shown by the error boundary.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -18,38 +17,29 @@ from discord.ext import commands
 
 from bot.core.catalog import MODELS, ORIENTATIONS
 from bot.core.errors import BotError
-from bot.generation.runner import progress_state
-from bot.discord_ui.render import (
+from bot.discord_ui.boundary import report_failure, user_sentence
+from bot.discord_ui.components import (
     BUTTON_ID,
+    INSTRUCTION_FIELD,
+    REMIX_MODAL_ID,
+    RemixModal,
     button_id,
-    remix_request_text,
-    render_progress,
-    starter_text,
-    thread_name,
+    submitted_text,
 )
-from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
-from bot.store import Conversation, Job, JobParams, JobStatus, Turn
-from bot.discord_ui.boundary import report_failure
-from bot.generation.requests import (
-    ImageInput,
-    check_bot_permissions,
-    check_channel,
-    check_image,
-    check_options,
-    check_prompt,
-)
-from bot.generation.service import Continuation
 from bot.discord_ui.members import member_of
-
-if TYPE_CHECKING:
-    from bot.app import VideoBot
+from bot.discord_ui.permissions import check_bot_permissions
+from bot.discord_ui.render import remix_request_text, starter_text
+from bot.discord_ui.services import Services, services_of
+from bot.discord_ui.starter import message_of
+from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
+from bot.generation.requests import ImageInput
+from bot.generation.service import VideoOptions, VideoPlan
 
 log = logging.getLogger(__name__)
 
 COG_NAME = "Video"
-THREAD_ARCHIVE_MINUTES = 1440
-NOT_A_BOT_THREAD = "Use /video in a channel, or inside one of my video threads."
 EMPTY_MENTION = "Tell me what should change after the mention, for example: “now at night, in the rain”."
+ANNOUNCEMENTS = {"reroll": "🎲 Re-roll by <@{user}>", "retry": "🔁 Retry by <@{user}>"}
 
 
 def intent_hint(bot_user_id: int) -> str:
@@ -60,12 +50,9 @@ def intent_hint(bot_user_id: int) -> str:
     )
 
 
-def message_of(response: Any) -> discord.Message:
-    """The message an interaction response created."""
-    resource = getattr(response, "resource", None)
-    if not isinstance(resource, discord.Message):
-        raise BotError("Discord didn't return the message I just posted. Please try again.")
-    return resource
+def image_input(attachment: discord.Attachment) -> ImageInput:
+    """What the rules need to know about an attached picture."""
+    return ImageInput(attachment.url, attachment.filename, attachment.content_type, attachment.size)
 
 
 class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_ID.pattern):
@@ -78,54 +65,21 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> JobButton:
         return cls(match["action"], int(match["job_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = cast(VideoCog, interaction.client.get_cog(COG_NAME))
+        cog = cast(VideoCog, cast(commands.Bot, interaction.client).get_cog(COG_NAME))
         await cog.guarded(interaction, cog.on_button(interaction, self.action, self.job_id), f"{self.action} button")
-
-
-REMIX_MODAL_ID = re.compile(r"^videobot:remix-modal:(?P<job_id>[0-9]+)$")
-INSTRUCTION_FIELD = "instruction"
-
-
-class RemixModal(discord.ui.Modal, title="Remix this video"):
-    """Asks what should change. Sent stopped, so discord.py keeps no copy in memory: its submission is
-    handled by `VideoCog.on_interaction` from the custom ID alone, and still works after a restart."""
-
-    instruction: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
-        label="What should change?",
-        custom_id=INSTRUCTION_FIELD,
-        style=discord.TextStyle.paragraph,
-        placeholder="now at night, in the rain",
-        min_length=1,
-        max_length=1000,
-    )
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(custom_id=f"videobot:remix-modal:{job_id}")
-        self.stop()
-
-
-def submitted_text(data: Any, custom_id: str) -> str:
-    """The value of one text input in a modal submission's raw data (rows or labels around it)."""
-    for component in data.get("components", []) if isinstance(data, dict) else []:
-        if component.get("custom_id") == custom_id and "value" in component:
-            return str(component["value"])
-        nested = component.get("components") or ([component["component"]] if "component" in component else [])
-        found = submitted_text({"components": nested}, custom_id)
-        if found:
-            return found
-    return ""
 
 
 class VideoCog(commands.Cog, name=COG_NAME):
     """Making videos."""
 
-    def __init__(self, bot: VideoBot) -> None:
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
+        self.services = services
         self.video_command = self._build_video_command()
 
     async def cog_load(self) -> None:
@@ -140,7 +94,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     def _build_video_command(self) -> app_commands.Command[Any, ..., None]:
         # Built per bot because the model, duration and size choices come from its configuration.
-        models = self.bot.settings.models
+        models = self.services.settings.models
         durations = sorted({d for m in models for d in MODELS[m].durations})
         sizes = sorted({s for m in models for s in MODELS[m].sizes})
 
@@ -157,9 +111,9 @@ class VideoCog(commands.Cog, name=COG_NAME):
         @app_commands.choices(
             model=[app_commands.Choice(name=MODELS[m].label, value=m) for m in models],
             orientation=[app_commands.Choice(name=o.capitalize(), value=o) for o in ORIENTATIONS],
-            duration=[app_commands.Choice(name=f"{d} seconds", value=d) for d in durations],
             size=[app_commands.Choice(name=s, value=s) for s in sizes],
         )
+        @app_commands.choices(duration=[app_commands.Choice(name=f"{d} seconds", value=d) for d in durations])
         async def video(  # noqa: PLR0917 - discord.py maps command options to parameters
             interaction: discord.Interaction,
             prompt: app_commands.Range[str, 1, 2000],
@@ -169,81 +123,32 @@ class VideoCog(commands.Cog, name=COG_NAME):
             size: str | None = None,
             image: discord.Attachment | None = None,
         ) -> None:
-            await self.start_video(
-                interaction, prompt=prompt, model=model, orientation=orientation, duration=duration, size=size,
-                image=image,
-            )
+            options = VideoOptions(prompt, model, orientation, duration, size, image_input(image) if image else None)
+            await self.start_video(interaction, options)
 
         return video
 
-    async def start_video(
-        self,
-        interaction: discord.Interaction,
-        *,
-        prompt: str,
-        model: str | None,
-        orientation: str,
-        duration: int | None,
-        size: str | None,
-        image: discord.Attachment | None,
-    ) -> None:
-        """Check everything, charge, answer with a public post, open the thread and start the job."""
-        assert interaction.guild is not None and interaction.channel is not None
-        videos, settings = self.bot.videos, self.bot.settings
-        prompt = check_prompt(prompt)
-        guild_settings = await self.bot.store.settings.get(interaction.guild.id)
-        model = model or guild_settings.default_model or settings.default_model
-        if model not in settings.models:  # a server default the bot no longer offers
-            model = settings.default_model
-        picture = None
-        if image is not None:
-            picture = ImageInput(image.url, image.filename, image.content_type, image.size)
-        duration, size = check_options(
-            model=model, offered_models=settings.models, orientation=orientation, duration=duration, size=size,
-            image=picture,
+    async def start_video(self, interaction: discord.Interaction, options: VideoOptions) -> None:
+        """Plan, charge, answer with a public post, open the thread (unless in one) and start the job."""
+        channel, guild = interaction.channel, interaction.guild
+        assert guild is not None and channel is not None
+        thread = channel if isinstance(channel, discord.Thread) else None
+        home = (thread.parent_id or thread.id) if thread else channel.id
+        plan = await self.services.videos.plan_video(
+            guild.id, options, channel_id=home, thread_id=thread.id if thread else None
         )
-        channel = interaction.channel
-        in_thread = isinstance(channel, discord.Thread)
-        continuation = await videos.continuation(channel.id) if in_thread else None
-        if in_thread and continuation is None:
-            raise BotError(NOT_A_BOT_THREAD)
-        home = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
-        check_channel(home or channel.id, guild_settings.allowed_channel_ids)
-        check_bot_permissions(interaction.app_permissions, in_thread=in_thread)
+        check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
+        post = starter_text(plan.params.prompt, interaction.user.id, plan.model, plan.params.orientation,
+                            plan.params.duration)
 
-        params = JobParams(prompt, orientation, duration, size, picture.url if picture else None)
-        member = member_of(interaction.user, interaction.permissions)
-        remix_number = continuation.remix_number if continuation else None
-        admission = await videos.admit(interaction.guild.id, member, model=model, params=params,
-                                       remix_number=remix_number)
-        job = admission.job
-        post = starter_text(prompt, interaction.user.id, model, orientation, duration)
+        async def post_anchor() -> discord.Message:
+            return message_of(await interaction.response.send_message(post))
 
-        async def open_thread() -> None:
-            starter = message_of(await interaction.response.send_message(post))
-            if continuation is not None:
-                assert isinstance(channel, discord.Thread)
-                request = await videos.add_request(
-                    continuation.conversation, parent=continuation.parent, prompt=prompt,
-                    author_id=interaction.user.id, message_id=starter.id,
-                )
-                await self._post_progress(job, continuation.conversation, request, channel, reply_to=starter)
-                return
-            thread = await starter.create_thread(
-                name=thread_name(prompt), auto_archive_duration=THREAD_ARCHIVE_MINUTES
-            )
-            conversation = await videos.open_conversation(
-                guild_id=interaction.guild_id or 0, channel_id=channel.id, thread_id=thread.id,
-                owner_id=interaction.user.id, model=model,
-            )
-            request = await videos.add_request(
-                conversation, parent=None, prompt=prompt, author_id=interaction.user.id, message_id=starter.id
-            )
-            await self._post_progress(job, conversation, request, thread)
+        await self.services.starter.start(
+            plan, member_of(interaction.user, interaction.permissions), post_anchor=post_anchor, thread=thread
+        )
 
-        await self._launch_or_refund(job, open_thread())
-
-    # --- buttons and the modal --------------------------------------------------------------------
+    # --- buttons and the Remix form ----------------------------------------------------------------
 
     async def guarded(self, interaction: discord.Interaction, work: Awaitable[None], where: str) -> None:
         """Run a component handler under the same error boundary as slash commands."""
@@ -254,125 +159,50 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     async def on_button(self, interaction: discord.Interaction, action: str, job_id: int) -> None:
         """Route a click on one of a job's buttons."""
-        job = await self.bot.videos.job(job_id)
-        if job is None:
-            raise BotError("I have no record of this video any more.")
+        videos = self.services.videos
         if action == "cancel":
-            await self._cancel(interaction, job)
+            await videos.cancel(job_id, member_of(interaction.user, interaction.permissions))
+            await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
         elif action == "remix":
-            self._require_video(job)
-            await interaction.response.send_modal(RemixModal(job.id))
-        elif action == "reroll":
-            self._require_video(job)
-            await self._repeat(interaction, job, f"🎲 Re-roll by <@{interaction.user.id}>")
+            await videos.check_remixable(job_id)
+            await interaction.response.send_modal(RemixModal(job_id))
         else:
-            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-                raise BotError("This video didn't fail, so there is nothing to retry.")
-            await self._repeat(interaction, job, f"🔁 Retry by <@{interaction.user.id}>")
-
-    async def _cancel(self, interaction: discord.Interaction, job: Job) -> None:
-        if job.status.finished:
-            raise BotError("This video has already ended.")
-        if interaction.user.id != job.user_id and not interaction.permissions.manage_guild:
-            raise BotError("Only the person who asked for this video or a moderator can cancel it.")
-        if not self.bot.videos.cancel(job, interaction.user.id):
-            raise BotError("This video is not running right now; it will resume after the bot restarts.")
-        await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
-
-    @staticmethod
-    def _require_video(job: Job) -> None:
-        if job.status is not JobStatus.SUCCEEDED or job.result_turn_id is None:
-            raise BotError("That video hasn't finished, so there is nothing to remix yet.")
-
-    async def _repeat(self, interaction: discord.Interaction, job: Job, announcement: str) -> None:
-        """Re-roll or Retry: the same request again, with the same history, as a new job."""
-        record = await self.bot.videos.request_of(job)
-        thread = interaction.channel
-        if record is None or not isinstance(thread, discord.Thread):
-            raise BotError("I can't find the request behind this video any more.")
-        conversation, request = record
-        check_bot_permissions(interaction.app_permissions, in_thread=True)
-        params = dataclasses.replace(job.params, extra={})  # the request again, without the old display hints
-        admission = await self.bot.videos.admit(
-            job.guild_id, member_of(interaction.user, interaction.permissions), model=job.model, params=params,
-            remix_number=job.params.extra.get("remix_number"),
-        )
-
-        async def post() -> None:
-            anchor = message_of(await interaction.response.send_message(announcement))
-            await self._post_progress(admission.job, conversation, request, thread, reply_to=anchor)
-
-        await self._launch_or_refund(admission.job, post())
+            plan = await videos.plan_repeat(job_id, "reroll" if action == "reroll" else "retry")
+            await self._start_in_thread(interaction, plan, ANNOUNCEMENTS[action].format(user=interaction.user.id))
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Remix modal submissions, whether the modal was opened before or after the last restart."""
+        """Remix form submissions, whether the form was opened before or after the last restart."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        match = REMIX_MODAL_ID.match(str((interaction.data or {}).get("custom_id", "")))
+        data: Any = interaction.data or {}
+        match = REMIX_MODAL_ID.match(str(data.get("custom_id", "")))
         if match is None:
             return
-        instruction = submitted_text(interaction.data, INSTRUCTION_FIELD)
-        await self.guarded(
-            interaction, self.remix_from_modal(interaction, int(match["job_id"]), instruction), "remix modal"
-        )
+        instruction = submitted_text(data, INSTRUCTION_FIELD)
+        await self.guarded(interaction, self.remix_from_form(interaction, int(match["job_id"]), instruction),
+                           "remix form")
 
-    async def remix_from_modal(self, interaction: discord.Interaction, job_id: int, instruction: str) -> None:
-        """The Remix modal was sent: a new job continuing from that video."""
-        job = await self.bot.videos.job(job_id)
+    async def remix_from_form(self, interaction: discord.Interaction, job_id: int, instruction: str) -> None:
+        """The Remix form was sent: a new job continuing from that video."""
         thread = interaction.channel
-        if job is None or job.message_id is None or not isinstance(thread, discord.Thread):
+        if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
-        instruction = check_prompt(instruction)
-        continuation = await self.bot.videos.continuation(thread.id, replied_message_id=job.message_id)
-        if continuation is None:
-            raise BotError(NOT_A_BOT_THREAD)
-        await self.remix(
-            interaction, thread, continuation, instruction, author=interaction.user,
-            permissions=interaction.permissions, app_permissions=interaction.app_permissions, like=job,
-        )
+        plan = await self.services.videos.plan_remix_of_job(job_id, thread.id, instruction)
+        await self._start_in_thread(interaction, plan, remix_request_text(plan.params.prompt, interaction.user.id))
 
-    async def remix(
-        self,
-        origin: discord.Interaction | discord.Message,
-        thread: discord.Thread,
-        continuation: Continuation,
-        instruction: str,
-        *,
-        author: discord.Member | discord.User,
-        permissions: discord.Permissions,
-        app_permissions: discord.Permissions,
-        like: Job | None,
-        image_url: str | None = None,
-    ) -> None:
-        """Start a remix of the continuation's video with `instruction`, answering a modal or a reply."""
-        check_bot_permissions(app_permissions, in_thread=True)
-        model = like.model if like else continuation.conversation.model
-        base = like.params if like else None
-        params = JobParams(
-            instruction,
-            base.orientation if base else "portrait",
-            base.duration if base else None,
-            base.size if base else None,
-            image_url,
-        )
-        admission = await self.bot.videos.admit(
-            thread.guild.id, member_of(author, permissions), model=model, params=params,
-            remix_number=continuation.remix_number,
-        )
+    async def _start_in_thread(self, interaction: discord.Interaction, plan: VideoPlan, announcement: str) -> None:
+        thread = interaction.channel
+        if not isinstance(thread, discord.Thread):
+            raise BotError("I can't find the request behind this video any more.")
+        check_bot_permissions(interaction.app_permissions, in_thread=True)
 
-        async def post() -> None:
-            if isinstance(origin, discord.Interaction):
-                anchor = message_of(await origin.response.send_message(remix_request_text(instruction, author.id)))
-            else:
-                anchor = origin
-            request = await self.bot.videos.add_request(
-                continuation.conversation, parent=continuation.parent, prompt=instruction, author_id=author.id,
-                message_id=anchor.id,
-            )
-            await self._post_progress(admission.job, continuation.conversation, request, thread, reply_to=anchor)
+        async def post_anchor() -> discord.Message:
+            return message_of(await interaction.response.send_message(announcement))
 
-        await self._launch_or_refund(admission.job, post())
+        await self.services.starter.start(
+            plan, member_of(interaction.user, interaction.permissions), post_anchor=post_anchor, thread=thread
+        )
 
     # --- replies in a thread ---------------------------------------------------------------------
 
@@ -382,27 +212,24 @@ class VideoCog(commands.Cog, name=COG_NAME):
         thread, me = message.channel, self.bot.user
         if message.author.bot or me is None or not isinstance(thread, discord.Thread) or message.guild is None:
             return
-        conversation = await self.bot.videos.conversation_of(thread.id)
-        if conversation is None:
+        if not await self.services.videos.is_bot_thread(thread.id):
             return
         try:
-            await self._remix_from_message(message, thread, conversation, me.id)
+            await self._remix_from_message(message, thread, me.id)
         except BotError as refusal:
-            await self._answer(message, refusal.user_message)
+            await self._answer(message, user_sentence(refusal))
         except Exception:
             log.exception("remix from message %s failed", message.id)
             await self._answer(message, "Something went wrong on my side. It has been logged; please try again.")
 
-    async def _remix_from_message(
-        self, message: discord.Message, thread: discord.Thread, conversation: Conversation, me: int
-    ) -> None:
-        videos = self.bot.videos
+    async def _remix_from_message(self, message: discord.Message, thread: discord.Thread, me: int) -> None:
+        videos = self.services.videos
         reference = message.reference.message_id if message.reference else None
         replied = message.reference.resolved if message.reference else None
         if isinstance(replied, discord.Message):
             replies_to_me = replied.author.id == me
         else:  # not in the payload: is it one of our progress messages?
-            replies_to_me = reference is not None and await videos.job_for_message(reference) is not None
+            replies_to_me = reference is not None and await videos.is_progress_message(reference)
         facts = ThreadMessage(
             content=message.content,
             has_attachments=bool(message.attachments),
@@ -410,39 +237,33 @@ class VideoCog(commands.Cog, name=COG_NAME):
             replies_to_bot=replies_to_me,
             mentions_bot=any(user.id == me for user in message.mentions),
         )
-        guild_settings = await self.bot.store.settings.get(thread.guild.id)
+        guild_settings = await self.services.moderation.settings(thread.guild.id)
         reaction = react_to(
             facts, bot_user_id=me, plain_messages_remix=guild_settings.plain_messages_remix,
-            can_read_content=self.bot.settings.message_content_intent,
+            can_read_content=self.services.settings.message_content_intent,
         )
-        if reaction is Reaction.EXPLAIN_INTENT and await videos.needs_intent_hint(conversation):
+        if reaction is Reaction.EXPLAIN_INTENT and await videos.needs_intent_hint(thread.id):
             await self._answer(message, intent_hint(me))
         if reaction is Reaction.ASK_FOR_TEXT:
             raise BotError(EMPTY_MENTION)
         if reaction is not Reaction.REMIX:
             return
-        continuation = await videos.continuation(thread.id, replied_message_id=reference if replies_to_me else None)
-        if continuation is None or continuation.parent is None:
-            raise BotError("There is no finished video in this thread to remix yet.")
-        parent = continuation.parent
-        like = await videos.job_for_message(parent.discord_message_id) if parent.discord_message_id else None
+        picture = next((a for a in message.attachments if (a.content_type or "").startswith("image/")), None)
+        plan = await videos.plan_remix(
+            thread.id, instruction_of(message.content, me), video_message_id=reference if replies_to_me else None,
+            image=image_input(picture) if picture else None,
+        )
+        check_bot_permissions(thread.permissions_for(thread.guild.me), in_thread=True)
         author = message.author
         permissions = thread.permissions_for(author) if isinstance(author, discord.Member) else None
-        await self.remix(
-            message, thread, continuation, check_prompt(instruction_of(message.content, me)), author=author,
-            permissions=permissions or discord.Permissions.none(),
-            app_permissions=thread.permissions_for(thread.guild.me), like=like,
-            image_url=self._image_from(message, like.model if like else conversation.model),
-        )
 
-    @staticmethod
-    def _image_from(message: discord.Message, model: str) -> str | None:
-        """The first image attached to a reply, used as input when the model takes one."""
-        image = next((a for a in message.attachments if (a.content_type or "").startswith("image/")), None)
-        if image is None or not MODELS[model].accepts_image:
-            return None
-        check_image(ImageInput(image.url, image.filename, image.content_type, image.size))
-        return image.url
+        async def post_anchor() -> discord.Message:
+            return message  # the member's own reply is what the video answers
+
+        await self.services.starter.start(
+            plan, member_of(author, permissions or discord.Permissions.none()), post_anchor=post_anchor,
+            thread=thread,
+        )
 
     @staticmethod
     async def _answer(message: discord.Message, text: str) -> None:
@@ -451,42 +272,6 @@ class VideoCog(commands.Cog, name=COG_NAME):
         except discord.HTTPException as error:
             log.warning("could not answer message %s: %s", message.id, error)
 
-    # --- shared -----------------------------------------------------------------------------------
 
-    async def _post_progress(
-        self,
-        job: Job,
-        conversation: Conversation,
-        request: Turn,
-        thread: discord.Thread,
-        *,
-        reply_to: discord.Message | None = None,
-    ) -> None:
-        """Post the job's own progress message in the thread and hand the job to the runner."""
-        rendered = render_progress(progress_state(job))
-        progress = await thread.send(
-            embed=rendered.embed,
-            view=rendered.view,
-            reference=reply_to.to_reference(fail_if_not_exists=False) if reply_to else None,
-            mention_author=False,
-        )
-        await self.bot.videos.launch(
-            job, conversation=conversation, request=request, channel_id=thread.id, message_id=progress.id
-        )
-
-    async def _launch_or_refund(self, job: Job, steps: Awaitable[None]) -> None:
-        """Run the Discord steps of a start; if Discord refuses one, end the job and give its units back."""
-        try:
-            await steps
-        except discord.HTTPException as error:
-            log.warning("starting job %s failed at Discord: %s", job.id, error)
-            await self.bot.videos.abandon(job, "Discord refused a step of starting this video.")
-            reason = "I'm missing a permission here" if error.status == 403 else "Discord refused a step"
-            raise BotError(f"I couldn't start the video: {reason}. No quota was used.") from error
-        except BaseException:
-            await self.bot.videos.abandon(job, "The bot failed while starting this video.")
-            raise
-
-
-async def setup(bot: VideoBot) -> None:
-    await bot.add_cog(VideoCog(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(VideoCog(bot, services_of(bot)))

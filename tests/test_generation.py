@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.generation.engine import GenerationEngine, Outcome, Update
+from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.store import JobParams
 from bot.videoapi import VideoAPI
 from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario, Simulator
@@ -37,13 +37,23 @@ async def run(engine: GenerationEngine, params: JobParams = PLAIN, task_id: str 
     return outcome, updates
 
 
+def made(outcome: Outcome) -> VideoMade:
+    assert isinstance(outcome, VideoMade), outcome
+    return outcome
+
+
+def failed(outcome: Outcome, kind: str) -> GenerationFailed:
+    assert isinstance(outcome, GenerationFailed) and outcome.kind == kind, outcome
+    return outcome
+
+
 async def test_success_keeps_the_streamed_answer_and_reports_real_progress(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(step_delay=0.02))  # progress arrives over time, as from the real service
-    outcome, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=15))
-    assert outcome.ok and outcome.video_url and outcome.preview_url and outcome.sid
-    assert outcome.content is not None and outcome.task_id is not None
+    result, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=15))
+    outcome = made(result)
+    assert outcome.video_url and outcome.preview_url and outcome.sid and outcome.task_id is not None
     assert f"`{outcome.task_id}`" in outcome.content and '"orientation": "landscape"' in outcome.content
     progress = [u.progress for u in updates if u.stage == "generating" and u.progress is not None]
     assert progress == sorted(progress) and progress[-1] == 88
@@ -54,34 +64,31 @@ async def test_success_keeps_the_streamed_answer_and_reports_real_progress(
 
 async def test_refusal_is_a_failure_with_the_reason(engine: GenerationEngine, simulator: Simulator) -> None:
     simulator.enqueue(Scenario(outcome="refusal", refusal_reason="similarity to third-party content"))
-    outcome, _ = await run(engine)
-    assert not outcome.ok and outcome.error_kind == "refused"
-    assert "similarity to third-party content" in (outcome.error or "")
+    result, _ = await run(engine)
+    assert "similarity to third-party content" in failed(result, "refused").error
 
 
 async def test_a_failed_render_is_not_called_a_refusal(engine: GenerationEngine, simulator: Simulator) -> None:
     simulator.enqueue(Scenario(outcome="failure", failure_reason="The render farm caught fire."))
-    outcome, _ = await run(engine)
-    assert not outcome.ok and outcome.error_kind == "failed"
-    assert outcome.error and "render farm caught fire" in outcome.error
+    result, _ = await run(engine)
+    assert "render farm caught fire" in failed(result, "failed").error
 
 
 async def test_stream_dropped_after_the_task_id_finishes_by_polling(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
-    outcome, _ = await run(engine)
-    assert outcome.ok and outcome.video_url
+    outcome = made((await run(engine))[0])
     assert any(r.path.startswith("/v1/videos/") for r in simulator.requests)  # it polled
-    assert outcome.content and outcome.task_id and outcome.task_id.split(":")[-1] in outcome.content
+    assert outcome.task_id and outcome.task_id.split(":")[-1] in outcome.content
 
 
 async def test_stream_dropped_before_the_task_id_is_interrupted_without_a_resend(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID - 1))
-    outcome, _ = await run(engine)
-    assert not outcome.ok and outcome.error_kind == "interrupted"
+    result, _ = await run(engine)
+    failed(result, "interrupted")
     assert sum(r.path == "/v1/chat/completions" for r in simulator.requests) == 1  # never billed twice
 
 
@@ -89,24 +96,23 @@ async def test_service_down_is_retried_then_reported_as_unavailable(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(http_status=503, http_error_times=99))
-    outcome, updates = await run(engine)
-    assert not outcome.ok and outcome.error_kind == "unavailable"
+    result, updates = await run(engine)
+    failed(result, "unavailable")
     assert [u.retry for u in updates if u.retry] == [(2, 5), (3, 5), (4, 5), (5, 5)]
 
 
 async def test_a_resumed_job_polls_its_saved_task(engine: GenerationEngine, simulator: Simulator) -> None:
     simulator.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
-    first, _ = await run(engine)
+    first = made((await run(engine))[0])
     chats = sum(r.path == "/v1/chat/completions" for r in simulator.requests)
-    resumed, _ = await run(engine, task_id=first.task_id)
-    assert resumed.ok and resumed.video_url == first.video_url
+    resumed = made((await run(engine, task_id=first.task_id))[0])
+    assert resumed.video_url == first.video_url
     assert sum(r.path == "/v1/chat/completions" for r in simulator.requests) == chats  # no new generation
 
 
 async def test_image_to_video_uses_the_task_endpoint(engine: GenerationEngine, simulator: Simulator) -> None:
     params = JobParams(PROMPT, duration=10, size="small", image_url="https://cdn.example/cow.png")
-    outcome, _ = await run(engine, params)
-    assert outcome.ok and outcome.video_url
+    outcome = made((await run(engine, params))[0])
     create = next(r for r in simulator.requests if r.path == "/v1/video/create")
     assert create.json["images"] == ["https://cdn.example/cow.png"] and create.json["prompt"] == PROMPT
-    assert outcome.content and "Generation Complete ✅" in outcome.content
+    assert "Generation Complete ✅" in outcome.content

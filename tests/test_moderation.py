@@ -7,9 +7,9 @@ import pytest
 
 from bot.core.config import load_settings
 from bot.core.errors import BotError
+from bot.quotas.admission import QuotaRefused, QuotaService
 from bot.quotas.moderation import LimitSpec, Moderation, Target
 from bot.quotas.policy import Member
-from bot.quotas.admission import QuotaRefused, QuotaService
 from bot.store import JobParams, JobStatus, Store
 from tests.conftest import FakeClock
 

@@ -8,15 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.config import load_settings
-from bot.quotas.moderation import (
-    CostChange,
-    Explanation,
-    LimitChange,
-    LimitSpec,
-    SettingsChange,
-    Target,
-    UsageReset,
-)
 from bot.discord_ui.moderation_render import (
     cost_log,
     cost_reply,
@@ -33,8 +24,17 @@ from bot.discord_ui.moderation_render import (
     usage_bar,
     usage_text,
 )
-from bot.quotas.policy import EffectiveLimit
 from bot.quotas.admission import UsageReport
+from bot.quotas.moderation import (
+    CostChange,
+    Explanation,
+    LimitChange,
+    LimitSpec,
+    SettingsChange,
+    Target,
+    UsageReset,
+)
+from bot.quotas.policy import EffectiveLimit
 from bot.store import GuildSettings, Job, JobParams, JobStatus
 
 SETTINGS = load_settings({"DISCORD_TOKEN": "t" * 20, "VIDEO_API_KEY": "k" * 20}, env_file=None)

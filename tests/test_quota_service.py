@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.core.config import load_settings
-from bot.quotas.policy import Member
+from bot.discord_ui.render import timestamp as discord_time
 from bot.quotas.admission import QuotaRefused, QuotaService
+from bot.quotas.policy import Member
 from bot.store import JobParams, JobStatus, Store
 from tests.conftest import FakeClock
 
@@ -49,8 +50,11 @@ async def test_the_sixth_video_of_five_is_refused_with_the_reset_time(store: Sto
         await finish(store, (await quotas.admit(GUILD, MAYA, model="sora-2", params=PARAMS)).job.id)
     with pytest.raises(QuotaRefused) as refused:
         await quotas.admit(GUILD, MAYA, model="sora-2", params=PARAMS)
-    monday = int(datetime(2026, 11, 30, tzinfo=UTC).timestamp())  # the clock starts on Monday the 23rd
-    assert refused.value.user_message == f"You've used 5 of 5 videos this week. Your quota resets <t:{monday}:R>."
+    monday = datetime(2026, 11, 30, tzinfo=UTC)  # the clock starts on Monday the 23rd
+    assert refused.value.when == monday
+    used = "You've used 5 of 5 videos this week."
+    assert refused.value.user_message == f"{used} Your quota resets at 00:00 UTC on 30 Nov."
+    assert refused.value.worded(discord_time) == f"{used} Your quota resets {discord_time(monday)}."
     assert len(await store.jobs.unfinished_for_user(GUILD, MAYA.user_id)) == 0  # no job row left behind
 
 
@@ -95,10 +99,11 @@ async def test_cooldown_between_generations(store: Store, quotas: QuotaService, 
     await store.settings.update(GUILD, cooldown_seconds=60)
     await finish(store, (await quotas.admit(GUILD, MAYA, model="sora-2", params=PARAMS)).job.id)
     clock.advance(seconds=30)
-    ready = int(clock.now.timestamp()) + 30
+    ready = clock.now + timedelta(seconds=30)
     with pytest.raises(QuotaRefused) as refused:
         await quotas.admit(GUILD, MAYA, model="sora-2", params=PARAMS)
-    assert refused.value.user_message == f"Please wait — you can start another video <t:{ready}:R>."
+    assert refused.value.when == ready
+    assert refused.value.worded(discord_time) == f"Please wait — you can start another video {discord_time(ready)}."
     clock.advance(seconds=30)
     await quotas.admit(GUILD, MAYA, model="sora-2", params=PARAMS)
 

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_settings
 from bot.cli.selfcheck import CheckResult, check_database, run_checks
+from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_settings
 
 log = logging.getLogger("bot")
 

@@ -12,13 +12,12 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from bot.core.catalog import MODELS
-from bot.store.models import Period
+from bot.core.periods import PERIODS, Period
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_VIDEO_API_URL: Final = "https://www.kkiai.com"
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-QUOTA_PERIODS: Final = ("day", "week", "month")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
     if default_model not in models:
         env.report("VIDEO_DEFAULT_MODEL", f"is '{default_model}', which is not one of VIDEO_MODELS")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
-    quota_period = env.choice("DEFAULT_QUOTA_PERIOD", QUOTA_PERIODS, default="day", normalise=str.lower)
+    quota_period = env.choice("DEFAULT_QUOTA_PERIOD", PERIODS, default="day", normalise=str.lower)
 
     return Settings(
         discord_token=discord_token,

@@ -8,23 +8,22 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import BotError
+from bot.discord_ui.permissions import permission_label
+from bot.discord_ui.render import timestamp
+from bot.quotas.admission import QuotaRefused
 
 log = logging.getLogger(__name__)
 
-# Discord's UI names for the permissions whose API names differ.
-_UI_NAMES = {"manage_guild": "Manage Server", "create_public_threads": "Create Public Threads"}
-
-
-def permission_label(name: str) -> str:
-    """`manage_guild` → `Manage Server`, as Discord's settings screens call it."""
-    return _UI_NAMES.get(name, name.replace("_", " ").title())
+def user_sentence(error: BotError) -> str:
+    """A refusal as the member reads it; moments become timestamps in each reader's own time zone."""
+    return error.worded(timestamp) if isinstance(error, QuotaRefused) else error.user_message
 
 
 def describe_failure(error: app_commands.AppCommandError) -> str | None:
     """The sentence a user should see for an error they can act on, or None for a bug."""
     original = getattr(error, "original", error)
     if isinstance(original, BotError):
-        return original.user_message
+        return user_sentence(original)
     if isinstance(error, app_commands.MissingPermissions):
         needed = " and ".join(permission_label(p) for p in error.missing_permissions)
         return f"Only members with **{needed}** can do that."
@@ -55,7 +54,7 @@ async def report_failure(interaction: discord.Interaction, error: Exception, whe
     """Tell the user what went wrong in one sentence; log a traceback only for bugs."""
     message = describe_failure(error) if isinstance(error, app_commands.AppCommandError) else None
     if isinstance(error, BotError):
-        message = error.user_message
+        message = user_sentence(error)
     if message is None:
         log.error("%s failed", where, exc_info=error)
         message = "Something went wrong on my side. It has been logged; please try again."

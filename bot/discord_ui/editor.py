@@ -18,6 +18,8 @@ from typing import Generic, TypeVar
 
 import discord
 
+from bot.core.tasks import log_crash
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -165,7 +167,7 @@ class ProgressEditor:
         self._wake.set()
         if self._scheduler is None or self._scheduler.done():
             self._scheduler = asyncio.create_task(self._schedule(), name="progress-editor")
-            self._scheduler.add_done_callback(_log_crash)
+            self._scheduler.add_done_callback(log_crash)
 
     async def _schedule(self) -> None:
         while True:
@@ -175,7 +177,7 @@ class ProgressEditor:
                 task = asyncio.create_task(self._run(key, edit, final), name=f"progress-edit-{key}")
                 self._edits.add(task)
                 task.add_done_callback(self._edits.discard)
-                task.add_done_callback(_log_crash)
+                task.add_done_callback(log_crash)
                 continue
             self._wake.clear()
             timeout = None if math.isinf(decision) else decision
@@ -204,8 +206,3 @@ class ProgressEditor:
                 edit.delivered.set_result(ok)
             self._plan.done(key, self._loop_time(), final=final)
             self._kick()
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("progress editor task %s crashed", task.get_name(), exc_info=task.exception())

@@ -10,6 +10,8 @@ from typing import Any, Final
 import discord
 
 from bot.core.config import Settings
+from bot.discord_ui.render import human_duration, timestamp
+from bot.quotas.admission import UsageReport
 from bot.quotas.moderation import (
     CostChange,
     Explanation,
@@ -21,8 +23,6 @@ from bot.quotas.moderation import (
     UsageReset,
 )
 from bot.quotas.policy import PERIOD_WORDS, describe_source
-from bot.quotas.admission import UsageReport
-from bot.discord_ui.render import human_duration, timestamp
 from bot.store import GuildSettings, Job, JobStatus
 
 USAGE_BAR_CELLS: Final = 10

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import aiohttp
 import discord
 
-from bot.media.download import MediaError, MediaTooLarge, download_media
 from bot.discord_ui.editor import ProgressEditor
-from bot.discord_ui.render import Phase, ProgressState, Rendered, render_progress
+from bot.discord_ui.render import Rendered, render_progress
+from bot.generation.state import Phase, ProgressState
+from bot.media.download import MediaError, MediaTooLarge, download_media
 from bot.store import Job
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,12 @@ class DiscordPresenter:
     ) -> None:
         """Edit a progress message; if its thread was archived meanwhile, reopen it once and edit again."""
         for attempt in (1, 2):
-            edit: dict[str, object] = {"embed": rendered.embed, "view": rendered.view}
-            if files:  # fresh File objects per attempt: a File's stream is consumed by sending it
-                edit["attachments"] = [discord.File(io.BytesIO(data), filename=name) for name, data in files]
             try:
-                await message.edit(**edit)
+                if files:  # fresh File objects per attempt: a File's stream is consumed by sending it
+                    attachments = [discord.File(io.BytesIO(data), filename=name) for name, data in files]
+                    await message.edit(embed=rendered.embed, view=rendered.view, attachments=attachments)
+                else:
+                    await message.edit(embed=rendered.embed, view=rendered.view)
                 return
             except discord.HTTPException as error:
                 if error.code != THREAD_ARCHIVED or attempt == 2:

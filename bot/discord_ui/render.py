@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Final
 
 import discord
+
+from bot.generation.state import Phase, ProgressState
 
 THREAD_NAME_LIMIT: Final = 100
 BAR_CELLS: Final = 10
@@ -23,52 +24,12 @@ BUTTON_PREFIX: Final = "videobot:job"
 BUTTON_ID = re.compile(rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry):(?P<job_id>[0-9]+)$")
 
 
-class Phase(StrEnum):
-    """What the person watching the message is waiting for."""
-
-    QUEUED = "queued"  # in the bot's own line, behind its concurrency limits
-    WAITING = "waiting"  # accepted by the video service, not generating yet
-    GENERATING = "generating"
-    FINISHED = "finished"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
 class Colour:
     GREY: Final = discord.Colour(0x95A5A6)
     BLURPLE: Final = discord.Colour(0x5865F2)
     GREEN: Final = discord.Colour(0x57F287)
     RED: Final = discord.Colour(0xED4245)
     DARK_GREY: Final = discord.Colour(0x4F545C)
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressState:
-    """Everything the progress message shows at one moment."""
-
-    job_id: int
-    phase: Phase
-    prompt: str
-    model: str
-    orientation: str
-    duration: int | None
-    started_at: datetime
-    task_id: str | None = None
-    progress: int | None = None
-    queue_position: int | None = None
-    queue_reason: str | None = None
-    retry: tuple[int, int] | None = None  # (attempt, of) while the service is not answering
-    finished_at: datetime | None = None
-    error: str | None = None
-    cancelled_by: int | None = None
-    preview_url: str | None = None
-    video_url: str | None = None
-    video_attached: bool = False  # the mp4 is uploaded with the message (Discord plays it inline)
-    attached_preview: str | None = None  # filename when the preview is uploaded with the message
-    too_large_limit: int | None = None  # bytes; set when the video could not be attached
-    remix_number: int | None = None  # "Remixing video 2 of this thread"
-    trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
-    quota_note: str | None = None  # e.g. "3 of 5 left today"
 
 
 @dataclass(frozen=True, slots=True)

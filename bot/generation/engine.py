@@ -45,17 +45,26 @@ class Update:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """How a generation ended. On success, `content` is the assistant turn to keep for remixes."""
+class VideoMade:
+    """A generation that produced a video; `content` is the assistant turn to keep for remixes."""
 
-    ok: bool
-    task_id: str | None = None
-    content: str | None = None
-    video_url: str | None = None
+    task_id: str | None
+    content: str
+    video_url: str
     preview_url: str | None = None
     sid: str | None = None
-    error: str | None = None
-    error_kind: ErrorKind | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationFailed:
+    """A generation that produced no video, with the sentence the member reads and its kind."""
+
+    error: str
+    kind: ErrorKind
+    task_id: str | None = None
+
+
+Outcome = VideoMade | GenerationFailed
 
 
 Report = Callable[[Update], Awaitable[None]]
@@ -95,7 +104,7 @@ class GenerationEngine:
                     return await self._from_image(model, params, report)
                 return await self._stream(model, params, history, report)
         except TimeoutError:
-            return Outcome(False, task_id=task_id, error=_TIMED_OUT, error_kind="timeout")
+            return GenerationFailed(_TIMED_OUT, "timeout", task_id)
 
     async def _stream(
         self, model: str, params: JobParams, history: Sequence[Mapping[str, str]], report: Report
@@ -115,18 +124,15 @@ class GenerationEngine:
             task = broken.task_id or seen_task
             if task is None:
                 log.warning("stream for %s broke before a task ID (%s)", model, broken.reason)
-                return Outcome(False, error=_INTERRUPTED, error_kind="interrupted")
+                return GenerationFailed(_INTERRUPTED, "interrupted")
             log.info("stream broke after task %s (%s); polling instead", task, broken.reason)
             return await self._poll(task, model, report)
         except VideoAPIError as error:
             return _failure(error, seen_task)
         if last is None:
-            return Outcome(False, error=_INTERRUPTED, error_kind="interrupted")
+            return GenerationFailed(_INTERRUPTED, "interrupted")
         if last.state == "completed" and last.video_url:
-            return Outcome(
-                True, task_id=last.task_id, content=last.content, video_url=last.video_url,
-                preview_url=last.preview_url, sid=last.sid,
-            )
+            return VideoMade(last.task_id, last.content, last.video_url, last.preview_url, last.sid)
         return _reported_failure(last.task_id, last.error)
 
     async def _from_image(self, model: str, params: JobParams, report: Report) -> Outcome:
@@ -156,17 +162,14 @@ class GenerationEngine:
                 failures += 1
                 log.warning("polling %s failed %d time(s): %s", task_id, failures, error)
                 if failures >= self._poll_outage_limit:
-                    return Outcome(False, task_id=task_id, error=_UNAVAILABLE, error_kind="unavailable")
+                    return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
                 await report(Update("waiting", task_id=task_id, retry=(failures + 1, self._poll_outage_limit)))
                 await asyncio.sleep(min(60.0, self._poll_interval * 2 ** min(failures, 4)))
                 continue
             except VideoAPIError as error:
                 return _failure(error, task_id)
             if status.state == "completed" and status.video_url:
-                return Outcome(
-                    True, task_id=task_id, content=_task_content(task_id, status), video_url=status.video_url,
-                    preview_url=status.preview_url,
-                )
+                return VideoMade(task_id, _task_content(task_id, status), status.video_url, status.preview_url)
             if status.state == "failed":
                 return _reported_failure(task_id, status.error)
             await report(_update_from_task(task_id, status))
@@ -181,10 +184,10 @@ _REFUSAL_WORDS = re.compile(
 )
 
 
-def _reported_failure(task_id: str | None, error: str | None) -> Outcome:
+def _reported_failure(task_id: str | None, error: str | None) -> GenerationFailed:
     """A failure the service reported in its own words: a refusal of the prompt, or a failed render."""
     kind: ErrorKind = "refused" if error and _REFUSAL_WORDS.search(error) else "failed"
-    return Outcome(False, task_id=task_id, error=error or _DECLINED, error_kind=kind)
+    return GenerationFailed(error or _DECLINED, kind, task_id)
 
 
 def _chat_options(params: JobParams) -> dict[str, object]:
@@ -228,12 +231,12 @@ def _retry_reporter(report: Report) -> Callable[[int, int, VideoAPIError], Await
     return on_retry
 
 
-def _failure(error: VideoAPIError, task_id: str | None) -> Outcome:
+def _failure(error: VideoAPIError, task_id: str | None) -> GenerationFailed:
     if isinstance(error, RequestRejected):
-        return Outcome(False, task_id=task_id, error=error.user_message, error_kind="refused")
+        return GenerationFailed(error.user_message, "refused", task_id)
     if isinstance(error, AuthenticationFailed):
         log.error("the video API refused the key: %s", error)
-        return Outcome(False, task_id=task_id, error=error.user_message, error_kind="auth")
+        return GenerationFailed(error.user_message, "auth", task_id)
     if isinstance(error, (ServiceUnavailable, RateLimited)):
-        return Outcome(False, task_id=task_id, error=_UNAVAILABLE, error_kind="unavailable")
-    return Outcome(False, task_id=task_id, error=error.user_message, error_kind="failed")
+        return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
+    return GenerationFailed(error.user_message, "failed", task_id)

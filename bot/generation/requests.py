@@ -6,28 +6,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
-import discord
-
 from bot.core.catalog import MODELS, ORIENTATIONS
 from bot.core.errors import BotError
-from bot.discord_ui.boundary import permission_label
 
 PROMPT_LIMIT: Final = 2000
 IMAGE_LIMIT: Final = 10 * 1024 * 1024
 IMAGE_TYPES: Final = ("image/png", "image/jpeg", "image/webp")
 NOT_AN_IMAGE: Final = "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."
-
-# What the bot must be allowed to do where it makes a video: start a thread from its post and work in it.
-NEEDED_IN_CHANNEL: Final = (
-    "view_channel",
-    "create_public_threads",
-    "send_messages_in_threads",
-    "embed_links",
-    "attach_files",
-    "read_message_history",
-)
-NEEDED_IN_THREAD: Final = ("view_channel", "send_messages_in_threads", "embed_links", "attach_files")
-
 
 @dataclass(frozen=True, slots=True)
 class ImageInput:
@@ -89,15 +74,6 @@ def check_channel(channel_id: int, allowed: Collection[int]) -> None:
     if allowed and channel_id not in allowed:
         suggestion = " ".join(f"<#{c}>" for c in sorted(allowed)[:3])
         raise BotError(f"Videos can't be made in this channel. Try {suggestion}.")
-
-
-def check_bot_permissions(permissions: discord.Permissions, *, in_thread: bool) -> None:
-    """Name the permissions the bot lacks here, so a moderator knows exactly what to grant."""
-    needed = NEEDED_IN_THREAD if in_thread else NEEDED_IN_CHANNEL
-    missing = [permission_label(name) for name in needed if not getattr(permissions, name)]
-    if missing:
-        listed = " and ".join(f"**{name}**" for name in missing)
-        raise BotError(f"I can't do that here: I'm missing {listed}. Ask a moderator to grant it.")
 
 
 def _duration_advice(durations: tuple[int, ...]) -> str:

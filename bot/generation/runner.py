@@ -10,39 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.generation.engine import GenerationEngine, Outcome, Update
+from bot.core.tasks import TaskGroup
+from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
+from bot.generation.state import Phase, ProgressState, progress_state
 from bot.quotas.admission import QuotaService
-from bot.discord_ui.render import Phase, ProgressState
 from bot.store import Job, JobStatus, Store
 
 log = logging.getLogger(__name__)
 
 _INTERRUPTED_BY_RESTART = "The bot restarted while the video service was starting this video."
 _BOT_FAILURE = "Something went wrong on the bot's side; it has been logged."
-
-
-def progress_state(job: Job, **changes: object) -> ProgressState:
-    """What a job's progress message shows, from its record; `changes` override fields."""
-    base = ProgressState(
-        job_id=job.id,
-        phase=Phase.QUEUED,
-        prompt=job.params.prompt,
-        model=job.model,
-        orientation=job.params.orientation,
-        duration=job.params.duration,
-        started_at=job.started_at or job.created_at,
-        task_id=job.task_id,
-        progress=job.progress,
-        quota_note=job.params.extra.get("quota_note"),
-        remix_number=job.params.extra.get("remix_number"),
-    )
-    return dataclasses.replace(base, **changes) if changes else base
 
 
 class Presenter(Protocol):
@@ -96,7 +80,7 @@ class JobRunner:
         self._history_max_turns = history_max_turns
         self._waiting: list[_Ticket] = []
         self._running: dict[int, tuple[_Ticket, asyncio.Task[None]]] = {}
-        self._side_tasks: set[asyncio.Task[None]] = set()
+        self._side_tasks = TaskGroup()
         self._cancelled_by: dict[int, int] = {}
         self._ended_listeners: list[JobEnded] = []
         self._started_listeners: list[JobStarted] = []
@@ -136,7 +120,9 @@ class JobRunner:
         for ticket in self._waiting:
             if ticket.job.id == job_id:
                 self._waiting.remove(ticket)
-                self._spawn(self._end_cancelled(ticket.job, progress_state(ticket.job), by_user_id), f"cancel-{job_id}")
+                self._side_tasks.spawn(
+                    self._end_cancelled(ticket.job, progress_state(ticket.job), by_user_id), f"cancel-{job_id}"
+                )
                 self._pump()
                 return True
         return False
@@ -165,7 +151,7 @@ class JobRunner:
     async def shutdown(self) -> None:
         """Stop every task without ending its job, so the next start resumes it."""
         self._closing = True
-        tasks = [task for _, task in self._running.values()] + list(self._side_tasks)
+        tasks = [task for _, task in self._running.values()] + list(self._side_tasks.tasks())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -197,7 +183,7 @@ class JobRunner:
                 self._waiting.remove(ticket)
                 task = asyncio.create_task(self._execute(ticket), name=f"job-{ticket.job.id}")
                 self._running[ticket.job.id] = (ticket, task)
-                task.add_done_callback(lambda t, job_id=ticket.job.id: self._finished(job_id, t))
+                task.add_done_callback(functools.partial(self._finished, ticket.job.id))
         for position, ticket in enumerate(self._waiting, start=1):
             reason = self._blocked_by(ticket) or ""
             if ticket.shown != (position, reason):
@@ -212,14 +198,6 @@ class JobRunner:
             log.error("job %s crashed", job_id, exc_info=task.exception())
         self._pump()
 
-    def _spawn(self, coroutine: Awaitable[None], name: str) -> None:
-        task = asyncio.ensure_future(coroutine)
-        task.set_name(name)
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
-        task.add_done_callback(
-            lambda t: t.cancelled() or t.exception() is None or log.error("%s crashed", name, exc_info=t.exception())
-        )
 
     # --- one job ----------------------------------------------------------------------------------
 
@@ -232,13 +210,14 @@ class JobRunner:
         job = await self._store.jobs.get(job.id)
         history = await self._history(job)
         state = progress_state(job, phase=Phase.WAITING, trimmed_to=history.trimmed_to)
+        outcome: Outcome
         try:
             if job.result_turn_id is not None:
                 outcome = await self._saved_outcome(job.result_turn_id)
             elif was_running_without_task:
                 # The stream was open when the bot stopped and no task ID had arrived: the service may or
                 # may not have started it, and re-sending could make (and bill) a second video.
-                outcome = Outcome(False, error=_INTERRUPTED_BY_RESTART, error_kind="interrupted")
+                outcome = GenerationFailed(_INTERRUPTED_BY_RESTART, "interrupted")
             else:
                 self._presenter.show(job, state)
                 outcome, state = await self._generate(job, state, history.messages)
@@ -249,7 +228,7 @@ class JobRunner:
             return
         except Exception:
             log.exception("job %s failed inside the bot", job.id)
-            outcome = Outcome(False, error=_BOT_FAILURE, error_kind="failed")
+            outcome = GenerationFailed(_BOT_FAILURE, "failed")
         await self._conclude(job, state, outcome)
 
     async def _generate(
@@ -285,17 +264,17 @@ class JobRunner:
 
     async def _conclude(self, job: Job, state: ProgressState, outcome: Outcome) -> None:
         now = self._store.db.clock()
-        if not outcome.ok:
+        if isinstance(outcome, GenerationFailed):
             failed = dataclasses.replace(
                 state, phase=Phase.FAILED, finished_at=now, error=outcome.error,
                 task_id=outcome.task_id or state.task_id,
             )
             await self._presenter.conclude(job, failed)
-            await self._record_end(job, JobStatus.FAILED, outcome.error, outcome.error_kind)
+            await self._record_end(job, JobStatus.FAILED, outcome.error, outcome.kind)
             return
         turn_id = job.result_turn_id
         if turn_id is None:
-            assert job.conversation_id is not None and outcome.content is not None
+            assert job.conversation_id is not None
             async with self._store.transaction():
                 turn = await self._store.conversations.add_turn(
                     conversation_id=job.conversation_id,
@@ -362,10 +341,8 @@ class JobRunner:
         path = await self._store.conversations.path(job.request_turn_id)
         return build_history(path, self._history_max_turns)
 
-    async def _saved_outcome(self, turn_id: int) -> Outcome:
+    async def _saved_outcome(self, turn_id: int) -> VideoMade:
         turn = await self._store.conversations.turn(turn_id)
-        return Outcome(
-            True, task_id=turn.task_id, content=turn.content, video_url=turn.video_url,
-            preview_url=turn.preview_url, sid=turn.sid,
-        )
+        assert turn.video_url is not None  # only a finished video's turn is saved as a job's result
+        return VideoMade(turn.task_id, turn.content, turn.video_url, turn.preview_url, turn.sid)
 

@@ -1,79 +1,159 @@
-"""VideoService: the Discord-free steps of starting a video, shared by /video, Remix, Re-roll, Retry and replies.
+"""VideoService: every rule about starting, repeating, remixing and cancelling a video, without Discord.
 
-The cog does the Discord I/O (answer the interaction, open the thread, post the progress message) between
-`admit` and `launch`; if that I/O fails, `abandon` ends the job and gives its units back.
+A start has three steps, the same for /video, Remix, Re-roll, Retry and replies. `plan_*` decides what
+the new job will be and refuses, with one sentence, whatever cannot be made, before anything is spent.
+`admit` charges and records the job. The Discord side then posts what members see (a public post, a
+thread, the progress message) and calls `launch`; if Discord refuses one of those steps, `abandon` ends
+the job and gives its units back.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Final, Literal
 
+from bot.core.catalog import MODELS
+from bot.core.config import Settings
 from bot.core.errors import BotError
+from bot.generation.requests import ImageInput, check_channel, check_image, check_options, check_prompt
 from bot.generation.runner import JobRunner
-from bot.quotas.policy import Member
 from bot.quotas.admission import Admission, QuotaService
+from bot.quotas.policy import Member
 from bot.store import Conversation, Job, JobParams, JobStatus, Store, Turn
+
+NOT_A_BOT_THREAD: Final = "Use /video in a channel, or inside one of my video threads."
+NO_RECORD: Final = "I have no record of this video any more."
+NOTHING_TO_REMIX: Final = "There is no finished video in this thread to remix yet."
+
+Repeat = Literal["reroll", "retry"]
 
 
 @dataclass(frozen=True, slots=True)
-class Continuation:
-    """Where a new request joins an existing thread's conversation."""
+class VideoOptions:
+    """What a member asked for with /video."""
 
-    conversation: Conversation
-    parent: Turn | None  # the video being remixed (None: the thread has no video yet)
-    remix_number: int | None  # "Remixing video 2 of this thread"
+    prompt: str
+    model: str | None = None
+    orientation: str = "portrait"
+    duration: int | None = None
+    size: str | None = None
+    image: ImageInput | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoPlan:
+    """A new job, decided and checked, not yet charged."""
+
+    guild_id: int
+    model: str
+    params: JobParams
+    conversation: Conversation | None  # None: the video opens a thread of its own
+    parent: Turn | None = None  # the video it continues (a remix); None for a thread's first prompt
+    request: Turn | None = None  # a request to answer again (Re-roll, Retry); None: record a new one
+    remix_number: int | None = None  # "Remixing video 2 of this thread"
+
+    @property
+    def opens_thread(self) -> bool:
+        return self.conversation is None
 
 
 class VideoService:
-    """Admission, conversation records and hand-off to the runner."""
+    """Plans, admits and launches jobs; cancels them on behalf of whoever may."""
 
-    def __init__(self, store: Store, quotas: QuotaService, runner: JobRunner) -> None:
+    def __init__(self, store: Store, quotas: QuotaService, runner: JobRunner, settings: Settings) -> None:
         self._store = store
         self._quotas = quotas
         self._runner = runner
+        self._settings = settings
 
-    async def admit(
-        self, guild_id: int, member: Member, *, model: str, params: JobParams, remix_number: int | None = None
-    ) -> Admission:
-        """Charge and record a new job (QuotaRefused says why not)."""
-        # Display hints ride along with the job so that a resumed job shows the same message.
-        if remix_number:
-            params = dataclasses.replace(params, extra={**params.extra, "remix_number": remix_number})
-        admission = await self._quotas.admit(guild_id, member, model=model, params=params)
-        if admission.quota_note:  # known only once the charge is made
-            params = dataclasses.replace(params, extra={**params.extra, "quota_note": admission.quota_note})
-            await self._store.jobs.set_params(admission.job.id, params)
-            admission = dataclasses.replace(admission, job=dataclasses.replace(admission.job, params=params))
-        return admission
+    # --- deciding what a new job is ---------------------------------------------------------------
 
-    async def open_conversation(
-        self, *, guild_id: int, channel_id: int, thread_id: int, owner_id: int, model: str
-    ) -> Conversation:
-        """Record a new bot thread as a conversation."""
-        return await self._store.conversations.create(
-            guild_id=guild_id, channel_id=channel_id, thread_id=thread_id, owner_id=owner_id, model=model
+    async def plan_video(
+        self, guild_id: int, options: VideoOptions, *, channel_id: int, thread_id: int | None = None
+    ) -> VideoPlan:
+        """/video in `channel_id`, or inside the bot thread `thread_id` (which continues its latest video)."""
+        prompt = check_prompt(options.prompt)
+        guild = await self._store.settings.get(guild_id)
+        model = self._model(options.model or guild.default_model)
+        duration, size = check_options(
+            model=model, offered_models=self._settings.models, orientation=options.orientation,
+            duration=options.duration, size=options.size, image=options.image,
+        )
+        conversation, parent, number = None, None, None
+        if thread_id is not None:
+            conversation = await self._store.conversations.by_thread(thread_id)
+            if conversation is None:
+                raise BotError(NOT_A_BOT_THREAD)
+            parent = await self._store.conversations.latest_video_turn(conversation.id)
+            number = await self._store.conversations.video_number(parent) if parent else None
+        check_channel(channel_id, guild.allowed_channel_ids)
+        image_url = options.image.url if options.image else None
+        params = JobParams(prompt, options.orientation, duration, size, image_url)
+        return VideoPlan(guild_id, model, params, conversation, parent, remix_number=number)
+
+    async def plan_repeat(self, job_id: int, action: Repeat) -> VideoPlan:
+        """Re-roll (a finished video) or Retry (a failed or cancelled one): the same request as a new job."""
+        job = await self._job(job_id)
+        if action == "reroll":
+            _require_video(job)
+        elif job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise BotError("This video didn't fail, so there is nothing to retry.")
+        if job.conversation_id is None or job.request_turn_id is None:
+            raise BotError("I can't find the request behind this video any more.")
+        conversation = await self._store.conversations.get(job.conversation_id)
+        request = await self._store.conversations.turn(job.request_turn_id)
+        # The same request, model and options; the same place in the thread, so the same remix number.
+        return VideoPlan(
+            job.guild_id, job.model, job.params, conversation, request=request, remix_number=job.remix_number
         )
 
-    async def conversation_of(self, thread_id: int) -> Conversation | None:
-        """The conversation of a thread, if the bot made it."""
-        return await self._store.conversations.by_thread(thread_id)
+    async def check_remixable(self, job_id: int) -> Job:
+        """The Remix button opens its form only under a finished video."""
+        job = await self._job(job_id)
+        _require_video(job)
+        return job
 
-    async def continuation(self, thread_id: int, replied_message_id: int | None = None) -> Continuation | None:
-        """Where a request in a bot thread continues: the replied-to video, else the thread's latest one.
+    async def plan_remix_of_job(self, job_id: int, thread_id: int, instruction: str) -> VideoPlan:
+        """The Remix form was sent under the video of `job_id`."""
+        job = await self._job(job_id)
+        if job.message_id is None:
+            raise BotError("I can't find that video any more.")
+        return await self.plan_remix(thread_id, instruction, video_message_id=job.message_id)
 
-        None when the thread is not one of the bot's. A reply to a message that is not a finished video
-        is refused with a sentence saying why.
+    async def plan_remix(
+        self, thread_id: int, instruction: str, *, video_message_id: int | None = None, image: ImageInput | None = None
+    ) -> VideoPlan:
+        """A remix in a bot thread: of the video shown by `video_message_id`, else of the thread's latest one.
+
+        A remix keeps the model and options of the video it continues; an image sent with it must suit
+        that model, exactly as with /video.
         """
+        instruction = check_prompt(instruction)
         conversation = await self._store.conversations.by_thread(thread_id)
         if conversation is None:
-            return None
-        if replied_message_id is not None:
-            parent = await self._video_turn_for_message(replied_message_id)
+            raise BotError(NOT_A_BOT_THREAD)
+        parent: Turn | None
+        if video_message_id is not None:
+            parent = await self._video_turn_for_message(video_message_id)
         else:
             parent = await self._store.conversations.latest_video_turn(conversation.id)
-        number = await self._store.conversations.video_number(parent) if parent else None
-        return Continuation(conversation, parent, number)
+        if parent is None:
+            raise BotError(NOTHING_TO_REMIX)
+        like = await self._store.jobs.by_message(parent.discord_message_id) if parent.discord_message_id else None
+        model = self._model(like.model if like else conversation.model)
+        base = like.params if like else JobParams(instruction)
+        if image is not None:
+            check_image(image)
+            if not MODELS[model].accepts_image:
+                raise BotError(f"{model} can't start from an image, so I can't use the picture for this remix. "
+                               "Send the remix without it.")
+        params = JobParams(instruction, base.orientation, base.duration, base.size, image.url if image else None)
+        number = await self._store.conversations.video_number(parent)
+        return VideoPlan(conversation.guild_id, model, params, conversation, parent, remix_number=number)
+
+    def _model(self, wanted: str | None) -> str:
+        # A server default (or a remixed video's model) the bot no longer offers falls back to the bot's.
+        return wanted if wanted in self._settings.models else self._settings.default_model
 
     async def _video_turn_for_message(self, message_id: int) -> Turn:
         turn = await self._store.conversations.turn_by_message(message_id)
@@ -86,27 +166,40 @@ class VideoService:
             raise BotError("That video didn't finish, so there is nothing to remix. Press Retry under it first.")
         raise BotError("Reply to one of the finished videos in this thread to remix it.")
 
-    async def add_request(
-        self, conversation: Conversation, *, parent: Turn | None, prompt: str, author_id: int, message_id: int | None
-    ) -> Turn:
-        """Record what a member asked for as a user turn under `parent`."""
-        return await self._store.conversations.add_turn(
-            conversation_id=conversation.id,
-            parent_id=parent.id if parent else None,
-            role="user",
-            content=prompt,
-            discord_message_id=message_id,
-            author_id=author_id,
+    # --- charging, launching, giving back ---------------------------------------------------------
+
+    async def admit(self, plan: VideoPlan, member: Member) -> Admission:
+        """Charge and record the planned job (QuotaRefused says why not)."""
+        return await self._quotas.admit(
+            plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number
         )
 
     async def launch(
-        self, job: Job, *, conversation: Conversation, request: Turn, channel_id: int, message_id: int
+        self,
+        plan: VideoPlan,
+        job: Job,
+        *,
+        home_channel_id: int,
+        thread_id: int,
+        author_id: int,
+        anchor_message_id: int,
+        progress_message_id: int,
     ) -> None:
-        """Tie the job to its thread and progress message, and put it in line."""
-        await self._store.jobs.attach(
-            job.id, conversation_id=conversation.id, request_turn_id=request.id, channel_id=channel_id,
-            message_id=message_id,
-        )
+        """Record where the job lives (a new thread becomes a conversation; a new request becomes a turn
+        answered by the progress message) and put it in line."""
+        async with self._store.transaction():
+            conversation = plan.conversation or await self._store.conversations.create(
+                guild_id=plan.guild_id, channel_id=home_channel_id, thread_id=thread_id, owner_id=author_id,
+                model=plan.model,
+            )
+            request = plan.request or await self._store.conversations.add_turn(
+                conversation_id=conversation.id, parent_id=plan.parent.id if plan.parent else None, role="user",
+                content=plan.params.prompt, discord_message_id=anchor_message_id, author_id=author_id,
+            )
+            await self._store.jobs.attach(
+                job.id, conversation_id=conversation.id, request_turn_id=request.id, channel_id=thread_id,
+                message_id=progress_message_id,
+            )
         await self._runner.submit(job.id)
 
     async def abandon(self, job: Job, reason: str) -> None:
@@ -115,28 +208,40 @@ class VideoService:
             if await self._store.jobs.finish(job.id, JobStatus.FAILED, error=reason, error_kind="discord"):
                 await self._quotas.refund(job.id)
 
-    async def request_of(self, job: Job) -> tuple[Conversation, Turn] | None:
-        """The conversation and request turn a job answered, to repeat it (Re-roll, Retry)."""
-        if job.conversation_id is None or job.request_turn_id is None:
-            return None
-        conversation = await self._store.conversations.get(job.conversation_id)
-        return conversation, await self._store.conversations.turn(job.request_turn_id)
+    # --- while it runs ----------------------------------------------------------------------------
 
-    async def job_for_message(self, message_id: int) -> Job | None:
-        """The job whose progress message this is."""
-        return await self._store.jobs.by_message(message_id)
+    async def cancel(self, job_id: int, actor: Member) -> None:
+        """Stop a waiting or running job: only its requester or a moderator may."""
+        job = await self._job(job_id)
+        if job.status.finished:
+            raise BotError("This video has already ended.")
+        if actor.user_id != job.user_id and not actor.is_moderator:
+            raise BotError("Only the person who asked for this video or a moderator can cancel it.")
+        if not self._runner.cancel(job.id, actor.user_id):
+            raise BotError("This video is not running right now; it will resume after the bot restarts.")
 
-    async def needs_intent_hint(self, conversation: Conversation) -> bool:
+    # --- what the Discord side asks about threads ---------------------------------------------------
+
+    async def is_bot_thread(self, thread_id: int) -> bool:
+        """Whether the bot made this thread (only its own threads remix)."""
+        return await self._store.conversations.by_thread(thread_id) is not None
+
+    async def is_progress_message(self, message_id: int) -> bool:
+        """Whether a message is one of the bot's progress messages (a reply to it is addressed to the bot)."""
+        return await self._store.jobs.by_message(message_id) is not None
+
+    async def needs_intent_hint(self, thread_id: int) -> bool:
         """True once per thread: whether to explain how to remix without the Message Content intent."""
-        return await self._store.conversations.claim_intent_hint(conversation.id)
+        conversation = await self._store.conversations.by_thread(thread_id)
+        return conversation is not None and await self._store.conversations.claim_intent_hint(conversation.id)
 
-    async def job(self, job_id: int) -> Job | None:
-        """A job by id, or None."""
+    async def _job(self, job_id: int) -> Job:
         try:
             return await self._store.jobs.get(job_id)
         except LookupError:
-            return None
+            raise BotError(NO_RECORD) from None
 
-    def cancel(self, job: Job, by_user_id: int) -> bool:
-        """Stop a waiting or running job; False if it is not under way."""
-        return self._runner.cancel(job.id, by_user_id)
+
+def _require_video(job: Job) -> None:
+    if job.status is not JobStatus.SUCCEEDED or job.result_turn_id is None:
+        raise BotError("That video hasn't finished, so there is nothing to remix yet.")

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
-from bot.videoapi.transcript import normalize_origin, normalize_origins
+from bot.core.urls import normalize_origin, normalize_origins
 
 __all__ = ["MediaError", "MediaTooLarge", "MediaUnavailable", "UnsafeMediaURL", "download_media"]
 

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.config import Settings
 from bot.core.errors import BotError
 from bot.quotas.policy import PERIOD_WORDS, EffectiveLimit, Member, period_end, period_start, resolve_limit
-from bot.discord_ui.render import timestamp
 from bot.store import Job, JobParams, Store
+
+FormatTime = Callable[[datetime], str]
+
+
+def plain_time(moment: datetime) -> str:
+    """A moment in words that need no client to render it: 'at 14:05 UTC on 24 Nov'."""
+    return f"at {moment:%H:%M} UTC on {moment.day} {moment:%b}"
 
 
 class QuotaRefused(BotError):
-    """The member may not start a video now; the message says why and when they can."""
+    """The member may not start a video now; the message says why and, when it can, until when.
+
+    A sentence that names a moment (the end of a cooldown, the quota's reset) keeps "{when}" in its
+    template: the Discord side writes it as a timestamp each reader sees in their own time zone.
+    """
+
+    def __init__(self, template: str, when: datetime | None = None) -> None:
+        self.template = template
+        self.when = when
+        super().__init__(self.worded(plain_time))
+
+    def worded(self, format_time: FormatTime) -> str:
+        """The sentence, with its moment written by `format_time`."""
+        if self.when is None:
+            return self.template
+        return self.template.replace("{when}", format_time(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +101,12 @@ class QuotaService:
         *,
         model: str,
         params: JobParams,
-        conversation_id: int | None = None,
-        request_turn_id: int | None = None,
+        remix_number: int | None = None,
     ) -> Admission:
-        """Create the job and charge it, or raise QuotaRefused and leave nothing behind."""
+        """Create the job and charge it, or raise QuotaRefused and leave nothing behind.
+
+        The job row is complete when the transaction commits: what the member has left is written with it.
+        """
         guild = await self._store.settings.get(guild_id)
         limit = await self.effective_limit(guild_id, member)
         cost = await self._store.quotas.model_cost(guild_id, model)
@@ -93,7 +118,7 @@ class QuotaService:
                 last = await self._store.jobs.last_started_at(guild_id, member.user_id)
                 if last is not None and now < last + timedelta(seconds=guild.cooldown_seconds):
                     ready = last + timedelta(seconds=guild.cooldown_seconds)
-                    raise QuotaRefused(f"Please wait — you can start another video {timestamp(ready)}.")
+                    raise QuotaRefused("Please wait — you can start another video {when}.", ready)
             running = await self._store.jobs.unfinished_for_user(guild_id, member.user_id)
             if limit.max_concurrent is not None and len(running) >= limit.max_concurrent:
                 raise QuotaRefused(
@@ -106,15 +131,18 @@ class QuotaService:
                 model=model,
                 params=params,
                 cost=cost,
-                conversation_id=conversation_id,
-                request_turn_id=request_turn_id,
+                remix_number=remix_number,
             )
             reservation = await self._store.quotas.reserve(
                 guild_id=guild_id, user_id=member.user_id, job_id=job.id, units=cost, since=since, limit=limit.units
             )
             if not reservation.granted:
-                raise QuotaRefused(_refusal(limit, reservation.used, cost, resets_at))
-        return Admission(job=job, limit=limit, used=reservation.used, resets_at=resets_at)
+                raise QuotaRefused(_refusal(limit, reservation.used, cost), resets_at)
+            admission = Admission(job=job, limit=limit, used=reservation.used, resets_at=resets_at)
+            if admission.quota_note is not None:
+                await self._store.jobs.set_quota_note(job.id, admission.quota_note)
+                job = dataclasses.replace(job, quota_note=admission.quota_note)
+        return dataclasses.replace(admission, job=job)
 
     async def refund(self, job_id: int) -> bool:
         """Give back a job's units because it produced no video; False if there was nothing to give back."""
@@ -129,10 +157,10 @@ class QuotaService:
         return UsageReport(limit=limit, used=used, resets_at=period_end(limit.period, now), running=running)
 
 
-def _refusal(limit: EffectiveLimit, used: int, cost: int, resets_at: datetime) -> str:
+def _refusal(limit: EffectiveLimit, used: int, cost: int) -> str:
     assert limit.units is not None
     when = PERIOD_WORDS[limit.period]
-    resets = f"Your quota resets {timestamp(resets_at)}."
+    resets = "Your quota resets {when}."
     if used >= limit.units or cost == 1:
         return f"You've used {used} of {limit.units} videos {when}. {resets}"
     return f"This model costs {cost} and you have {limit.units - used} of {limit.units} left {when}. {resets}"

@@ -7,16 +7,17 @@ returns a small result that says what it was before and after. Nothing here know
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, Final
 
 from bot.core.config import Settings
 from bot.core.errors import BotError
-from bot.quotas.policy import EffectiveLimit, Member, period_end, period_start
+from bot.core.periods import Period
 from bot.quotas.admission import QuotaService
+from bot.quotas.policy import EffectiveLimit, Member, period_end, period_start
 from bot.store import GuildSettings, MemberUsage, QuotaPolicy, Store, UsageTotals
-from bot.store.models import Period, Scope
+from bot.store.models import Scope
 
 # The settings /videobot settings may change (allowed channels are changed one channel at a time).
 SETTING_FIELDS: Final[tuple[str, ...]] = (
@@ -107,6 +108,51 @@ class SettingsChange:
         """Names of the settings that differ, in display order."""
         names = ["allowed_channel_ids", *SETTING_FIELDS]
         return [n for n in names if getattr(self.before, n) != getattr(self.after, n)]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsEdit:
+    """/videobot settings as a moderator gave it: None means "not given"."""
+
+    allow_channel: int | None = None
+    disallow_channel: int | None = None
+    default_model: str | None = None
+    plain_messages_remix: bool | None = None
+    moderators_exempt: bool | None = None
+    mod_log_channel: int | None = None
+    mod_log_off: bool | None = None
+    cooldown_seconds: int | None = None
+    max_videos_per_member: int | None = None  # 0: back to the bot's default
+    max_videos_per_server: int | None = None  # 0: back to the bot's default
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing given: the moderator asked to see the settings."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+    def changes(self) -> dict[str, Any]:
+        """The stored settings this edit changes (allowed channels change one at a time, separately)."""
+        if self.mod_log_channel is not None and self.mod_log_off:
+            raise BotError("Pick a moderator log channel or turn the log off, not both.")
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("default_model", self.default_model),
+                ("plain_messages_remix", self.plain_messages_remix),
+                ("moderators_exempt", self.moderators_exempt),
+                ("cooldown_seconds", self.cooldown_seconds),
+            )
+            if value is not None
+        }
+        for name, value in (("max_jobs_per_user", self.max_videos_per_member),
+                            ("max_jobs_per_guild", self.max_videos_per_server)):
+            if value is not None:
+                changes[name] = value or None  # 0: no limit of the server's own
+        if self.mod_log_channel is not None:
+            changes["mod_log_channel_id"] = self.mod_log_channel
+        elif self.mod_log_off:
+            changes["mod_log_channel_id"] = None
+        return changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +303,12 @@ class Moderation:
     async def settings(self, guild_id: int) -> GuildSettings:
         """The server's settings as they are."""
         return await self._store.settings.get(guild_id)
+
+    async def edit_settings(self, guild_id: int, actor_id: int, edit: SettingsEdit) -> SettingsChange:
+        """Apply a /videobot settings edit (see SettingsEdit) and audit what changed."""
+        return await self.change_settings(
+            guild_id, actor_id, edit.changes(), allow_channel=edit.allow_channel, disallow_channel=edit.disallow_channel
+        )
 
     async def change_settings(
         self,

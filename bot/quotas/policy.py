@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bot.store.models import Period, QuotaPolicy
+from bot.core.periods import Period
+from bot.store.models import QuotaPolicy
 
-PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month")
 _DAYS: Final[dict[str, float]] = {"day": 1, "week": 7, "month": 30.44}
 PERIOD_WORDS: Final[dict[str, str]] = {"day": "today", "week": "this week", "month": "this month"}
 

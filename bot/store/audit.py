@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.store.database import Database, from_epoch
+from bot.store.database import Database, at
 from bot.store.models import AuditEntry
 
 
@@ -36,7 +36,7 @@ class AuditLog:
                 actor_id=row["actor_id"],
                 action=row["action"],
                 details=json.loads(row["details"]),
-                created_at=from_epoch(row["created_at"]),
+                created_at=at(row["created_at"]),
             )
             for row in rows
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.store.database import Database, from_epoch
+from bot.store.database import Database, at
 from bot.store.models import Conversation, Role, Turn
 
 
@@ -16,7 +16,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         thread_id=row["thread_id"],
         owner_id=row["owner_id"],
         model=row["model"],
-        created_at=from_epoch(row["created_at"]),
+        created_at=at(row["created_at"]),
     )
 
 
@@ -33,7 +33,7 @@ def _turn(row: sqlite3.Row) -> Turn:
         sid=row["sid"],
         video_url=row["video_url"],
         preview_url=row["preview_url"],
-        created_at=from_epoch(row["created_at"]),
+        created_at=at(row["created_at"]),
     )
 
 

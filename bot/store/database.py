@@ -8,7 +8,6 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -25,11 +24,6 @@ Params = Sequence[Any] | dict[str, Any]
 
 MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5000
-
-# Which Database the current task holds a transaction on, so that repository calls made inside
-# `transaction()` join it instead of waiting for the lock they already hold.
-_owner: ContextVar[Database | None] = ContextVar("videobot_transaction_owner", default=None)
-
 
 class MigrationError(Exception):
     """The migrations folder is inconsistent, or a migration failed (and was rolled back)."""
@@ -54,9 +48,14 @@ def to_epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def at(seconds: int) -> datetime:
+    """The inverse of `to_epoch`, for a column that is never NULL."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def from_epoch(seconds: int | None) -> datetime | None:
     """The inverse of `to_epoch`, keeping NULL as None."""
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return None if seconds is None else at(seconds)
 
 
 def load_migrations(folder: Traversable | Path | None = None) -> list[Migration]:
@@ -80,12 +79,14 @@ class Database:
     """One aiosqlite connection used as the single writer, with explicit, serialised transactions.
 
     aiosqlite runs every call on one thread, but a multi-statement transaction spans several awaits;
-    the lock keeps other coroutines' statements out of it.
+    the lock keeps other coroutines' statements out of it. The task that holds a transaction owns it:
+    its own statements join the transaction, while every other task (even one it started) waits.
     """
 
     def __init__(self, connection: aiosqlite.Connection, *, clock: Clock = utc_now) -> None:
         self._conn = connection
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
         self.clock = clock
 
     @classmethod
@@ -116,11 +117,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises. Nested use joins the outer one."""
-        if _owner.get() is self:
+        if self._holds_transaction():
             yield
             return
         async with self._lock:
-            token = _owner.set(self)
+            self._owner = asyncio.current_task()
             try:
                 # IMMEDIATE takes the write lock up front: a read-then-write cannot fail with
                 # SQLITE_BUSY_SNAPSHOT halfway, and concurrent writers queue on busy_timeout.
@@ -132,11 +133,16 @@ class Database:
                     raise
                 await self._conn.execute("COMMIT")
             finally:
-                _owner.reset(token)
+                self._owner = None
+
+    def _holds_transaction(self) -> bool:
+        # By task, not by context variable: a task created inside a transaction inherits the context,
+        # and would otherwise write into a transaction it does not own, without the lock.
+        return self._owner is not None and self._owner is asyncio.current_task()
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[aiosqlite.Connection]:
-        if _owner.get() is self:
+        if self._holds_transaction():
             yield self._conn
         else:
             async with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.store.database import Database, from_epoch
+from bot.store.database import Database, at, from_epoch
 from bot.store.models import Job, JobParams, JobStatus
 
 _UNFINISHED = "('queued', 'running')"
@@ -31,9 +31,11 @@ def _job(row: sqlite3.Row) -> Job:
         cancelled_by=row["cancelled_by"],
         cost=row["cost"],
         attempts=row["attempts"],
-        created_at=from_epoch(row["created_at"]),
+        created_at=at(row["created_at"]),
         started_at=from_epoch(row["started_at"]),
         finished_at=from_epoch(row["finished_at"]),
+        remix_number=row["remix_number"],
+        quota_note=row["quota_note"],
     )
 
 
@@ -55,14 +57,15 @@ class Jobs:
         request_turn_id: int | None = None,
         channel_id: int | None = None,
         message_id: int | None = None,
+        remix_number: int | None = None,
     ) -> Job:
         """Record an accepted job as queued."""
         job_id = await self._db.insert(
             "INSERT INTO jobs (guild_id, user_id, conversation_id, request_turn_id, model, params, cost,"
-            " channel_id, message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " channel_id, message_id, remix_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id, user_id, conversation_id, request_turn_id, model, params.to_json(), cost,
-                channel_id, message_id, self._db.now(),
+                channel_id, message_id, remix_number, self._db.now(),
             ),
         )
         return await self.get(job_id)
@@ -96,9 +99,9 @@ class Jobs:
             (conversation_id, request_turn_id, channel_id, message_id, job_id),
         )
 
-    async def set_params(self, job_id: int, params: JobParams) -> None:
-        """Replace what a job records about its request (display hints are added after admission)."""
-        await self._db.execute("UPDATE jobs SET params = ? WHERE id = ?", (params.to_json(), job_id))
+    async def set_quota_note(self, job_id: int, note: str | None) -> None:
+        """What the member has left, known once the charge is made (inside the admission transaction)."""
+        await self._db.execute("UPDATE jobs SET quota_note = ? WHERE id = ?", (note, job_id))
 
     async def mark_running(self, job_id: int) -> None:
         """The API is about to be called (again): count the attempt."""

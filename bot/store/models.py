@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.core.periods import Period
+
 Role = Literal["user", "assistant"]
 Scope = Literal["guild", "role", "user"]
-Period = Literal["day", "week", "month"]
 
 
 class JobStatus(StrEnum):
@@ -67,7 +68,6 @@ class JobParams:
     duration: int | None = None
     size: str | None = None
     image_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -75,8 +75,7 @@ class JobParams:
     @classmethod
     def from_json(cls, text: str) -> JobParams:
         data = json.loads(text)
-        known = {k: data[k] for k in ("prompt", "orientation", "duration", "size", "image_url") if k in data}
-        return cls(**known, extra=dict(data.get("extra") or {}))
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +103,8 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    remix_number: int | None = None  # "Remixing video 2 of this thread"
+    quota_note: str | None = None  # "3 of 5 left today", as it stood at admission
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.store.database import Database, from_epoch, to_epoch
-from bot.store.models import MemberUsage, Period, QuotaPolicy, Reservation, Scope, UsageEntry, UsageTotals
+from bot.core.periods import Period
+from bot.store.database import Database, at, from_epoch, to_epoch
+from bot.store.models import MemberUsage, QuotaPolicy, Reservation, Scope, UsageEntry, UsageTotals
 
 
 def _policy(row: sqlite3.Row) -> QuotaPolicy:
@@ -19,7 +20,7 @@ def _policy(row: sqlite3.Row) -> QuotaPolicy:
         max_units=row["max_units"],
         max_concurrent=row["max_concurrent"],
         updated_by=row["updated_by"],
-        updated_at=from_epoch(row["updated_at"]),
+        updated_at=at(row["updated_at"]),
     )
 
 
@@ -30,7 +31,7 @@ def _usage(row: sqlite3.Row) -> UsageEntry:
         user_id=row["user_id"],
         job_id=row["job_id"],
         units=row["units"],
-        created_at=from_epoch(row["created_at"]),
+        created_at=at(row["created_at"]),
         refunded_at=from_epoch(row["refunded_at"]),
         forgiven_at=from_epoch(row["forgiven_at"]),
     )

@@ -18,10 +18,7 @@ from .transcript import (
     Transcript,
     TranscriptParser,
     TranscriptState,
-    normalize_origin,
-    normalize_origins,
     parse_transcript,
-    safe_media_url,
 )
 
 __all__ = [
@@ -43,11 +40,8 @@ __all__ = [
     "VideoAPI",
     "VideoAPIError",
     "full_task_id",
-    "normalize_origin",
-    "normalize_origins",
     "normalize_status",
     "parse_task",
     "parse_transcript",
-    "safe_media_url",
     "task_query_path",
 ]

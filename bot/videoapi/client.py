@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from bot.core.urls import normalize_origins
+
 from .errors import (
     RateLimited,
     RequestRejected,
@@ -23,7 +25,7 @@ from .errors import (
 )
 from .sse import DEFAULT_MAX_LINE, SSEDecoder, SSEProtocolError
 from .tasks import TaskStatus, full_task_id, other_query_path, parse_task, task_query_path
-from .transcript import Transcript, TranscriptParser, normalize_origins
+from .transcript import Transcript, TranscriptParser
 
 __all__ = ["ChatStream", "OnRetry", "VideoAPI"]
 
@@ -465,10 +467,10 @@ class VideoAPI:
         if not isinstance(obj, dict):
             raise ServiceUnavailable("the reply is not a JSON object")
         if _is_error_body(obj):
-            err = error_from_body(None, obj, secret=self._key)
+            refusal = error_from_body(None, obj, secret=self._key)
             # An error object instead of any work: as safe to retry as the matching HTTP status.
-            err.retry_safe = idempotent or err.status in (429, 503)
-            raise err
+            refusal.retry_safe = idempotent or refusal.status in (429, 503)
+            raise refusal
         return obj
 
     async def _json_request(
@@ -516,7 +518,7 @@ class VideoAPI:
                 await asyncio.sleep(delay)
 
     def _retry_delay(self, failed_attempt: int, exc: VideoAPIError) -> float | None:
-        delay = min(self._backoff * 2 ** (failed_attempt - 1), 30 * self._backoff)
+        delay: float = min(self._backoff * 2 ** (failed_attempt - 1), 30 * self._backoff)
         delay *= self._random.uniform(0.5, 1.0)  # jitter: many jobs must not retry in lockstep
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             if exc.retry_after > self._max_retry_wait:

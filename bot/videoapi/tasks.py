@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from .transcript import safe_media_url
+from bot.core.urls import safe_media_url
 
 __all__ = [
     "TaskState",
@@ -136,7 +136,7 @@ def _dicts(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return found
 
 
-def _first_str(objs: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> Iterable[str]:
+def _first_str(objs: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> Iterator[str]:
     for key in keys:
         for obj in objs:
             value = obj.get(key)

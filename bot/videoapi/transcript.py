@@ -23,7 +23,7 @@ progress line, whose numbers are scanned incrementally with a few carried charac
 
 from __future__ import annotations
 
-import ipaddress
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,14 +31,13 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.core.urls import normalize_origins, safe_media_url
+
 __all__ = [
     "Transcript",
     "TranscriptParser",
     "TranscriptState",
-    "normalize_origin",
-    "normalize_origins",
     "parse_transcript",
-    "safe_media_url",
 ]
 
 TranscriptState = Literal["pending", "queued", "generating", "completed", "failed"]
@@ -96,7 +95,6 @@ _BARE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s<>()\[\]\"'`]+")
 _PLAY_TEXT = re.compile(r"play|watch|video|download|▶|播放|观看|觀看|下载|下載|视频|視頻", re.IGNORECASE)
 _VIDEO_EXT = frozenset({"mp4", "mov", "webm", "m4v"})
 _IMAGE_EXT = frozenset({"webp", "png", "jpg", "jpeg", "gif"})
-_URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}|^]")
 _LEAD_PUNCT = frozenset(">*_#~-+|•·")
 _DECOR_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me", "Co", "Cs"})
 _REASON_STRIP = " :：-–—,，.。!！"
@@ -123,51 +121,6 @@ class Transcript:
     def visible(self) -> tuple[object, ...]:
         """Everything a user could see change, i.e. all fields but `content`."""
         return (self.task_id, self.state, self.progress, self.video_url, self.preview_url, self.sid, self.error)
-
-
-def normalize_origin(origin: str) -> str:
-    """Return `scheme://host:port` for an origin or URL; raise ValueError when it is not http(s)."""
-    parts = urlsplit(origin.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        raise ValueError(f"not an http(s) origin: {origin!r}")
-    port = parts.port or (443 if scheme == "https" else 80)
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{port}"
-
-
-def normalize_origins(origins: Iterable[str]) -> frozenset[str]:
-    """Normalise a list of trusted media origins (raises ValueError on a malformed one)."""
-    return frozenset(normalize_origin(o) for o in origins)
-
-
-def safe_media_url(url: str, trusted_origins: Iterable[str] = ()) -> str | None:
-    """Return `url` if the bot may fetch or show it as media, else None.
-
-    Only https to a public-looking host, unless the URL's origin is one of the explicitly trusted ones
-    (the simulator and test servers on 127.0.0.1).
-    """
-    if not url or len(url) > 2048 or _URL_FORBIDDEN.search(url) or not url.isprintable():
-        return None
-    try:
-        parts = urlsplit(url)
-        origin = normalize_origin(url)
-    except ValueError:
-        return None
-    if origin in normalize_origins(trusted_origins):
-        return url
-    if parts.scheme.lower() != "https" or "@" in parts.netloc:
-        return None
-    host = (parts.hostname or "").rstrip(".")
-    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return None
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    return url if address.is_global else None
 
 
 def _is_decor(ch: str) -> bool:
@@ -263,7 +216,7 @@ class TranscriptParser:
         self._content_parts: list[str] = []
         self._reasoning_parts: list[str] = []
         self._channels = (_Channel(), _Channel())
-        self._phase = "pending"
+        self._phase: TranscriptState = "pending"
         self._task_id: str | None = None
         self._task_id_labelled = False
         self._progress: int | None = None
@@ -317,7 +270,7 @@ class TranscriptParser:
                 self._completed = False
                 self._error = UNSAFE_LINK_FAILURE
         snap = self._snapshot()
-        return Transcript(*snap.visible(), content=self.content)  # type: ignore[arg-type]
+        return dataclasses.replace(snap, content=self.content)
 
     @property
     def content(self) -> str:
@@ -347,17 +300,17 @@ class TranscriptParser:
         # ("sorry for the wait") and must not stop live progress.
         if self._hard_failed or (self._soft_failed and self._finished):
             return "failed"
-        return self._phase  # type: ignore[return-value]
+        return self._phase
 
     def _snapshot(self) -> Transcript:
         state = self._state()
         error = (self._error or DEFAULT_FAILURE) if state == "failed" else None
         key = (self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
         if key != self._snap.visible():
-            self._snap = Transcript(*key)  # type: ignore[arg-type]
+            self._snap = Transcript(self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
         return self._snap
 
-    def _at_least(self, phase: str) -> None:
+    def _at_least(self, phase: TranscriptState) -> None:
         if _RANK[phase] > _RANK[self._phase]:
             self._phase = phase
 

@@ -21,7 +21,7 @@ EXPECTED_TABLES = {
     "jobs": [
         "id", "guild_id", "user_id", "conversation_id", "request_turn_id", "result_turn_id", "status", "model",
         "params", "task_id", "progress", "channel_id", "message_id", "error", "error_kind", "cancelled_by",
-        "cost", "attempts", "created_at", "started_at", "finished_at",
+        "cost", "attempts", "created_at", "started_at", "finished_at", "remix_number", "quota_note",
     ],
     "quota_policies": [
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
@@ -85,6 +85,23 @@ async def test_migrating_twice_changes_nothing(db_path: Path) -> None:
     assert await db.schema_version() == version
     await db.close()
     assert schema_of(db_path)[0] == EXPECTED_TABLES
+
+
+async def test_display_hints_move_from_the_params_json_into_their_own_columns(db_path: Path) -> None:
+    """Jobs admitted before 0004 kept "remix_number" and "quota_note" inside params; a resumed job must
+    still show them after the upgrade, and the params must be the request alone."""
+    migrations = load_migrations()
+    db = await Database.open(db_path)
+    await db.migrate([m for m in migrations if m.version < 4])
+    await db.execute(
+        "INSERT INTO jobs (guild_id, user_id, model, params, created_at) VALUES (1, 2, 'sora-2', ?, 0)",
+        ('{"prompt": "a cow", "extra": {"remix_number": 2, "quota_note": "3 of 5 left today"}}',),
+    )
+    await db.migrate(migrations)
+    row = await db.fetch_one("SELECT params, remix_number, quota_note FROM jobs")
+    await db.close()
+    assert row is not None
+    assert (row["params"], row["remix_number"], row["quota_note"]) == ('{"prompt":"a cow"}', 2, "3 of 5 left today")
 
 
 async def test_pragmas_are_set(db_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.videoapi import Transcript, TranscriptParser, parse_transcript, safe_media_url
+from bot.core.urls import safe_media_url
+from bot.videoapi import Transcript, TranscriptParser, parse_transcript
 from bot.videoapi.transcript import UNSAFE_LINK_FAILURE
 
 from .samples import (

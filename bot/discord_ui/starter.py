@@ -1,0 +1,88 @@
+"""VideoStarter: the Discord steps of every start — the post, the thread, the progress message — then launch.
+
+/video, Remix, Re-roll, Retry and replies differ only in what they post first (the public post, an
+announcement in the thread, or the member's own reply) and whether a new thread hangs off it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import discord
+
+from bot.core.errors import BotError
+from bot.discord_ui.render import render_progress, thread_name
+from bot.generation.service import VideoPlan, VideoService
+from bot.generation.state import progress_state
+from bot.quotas.policy import Member
+from bot.store import Job
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVE_MINUTES: Final = 1440
+
+PostAnchor = Callable[[], Awaitable[discord.Message]]
+
+
+def message_of(response: Any) -> discord.Message:
+    """The message an interaction response created."""
+    resource = getattr(response, "resource", None)
+    if not isinstance(resource, discord.Message):
+        raise BotError("Discord didn't return the message I just posted. Please try again.")
+    return resource
+
+
+class VideoStarter:
+    """Admit, post, open the thread if the plan needs one, post the progress message, launch."""
+
+    def __init__(self, videos: VideoService) -> None:
+        self._videos = videos
+
+    async def start(
+        self,
+        plan: VideoPlan,
+        member: Member,
+        *,
+        post_anchor: PostAnchor,
+        thread: discord.Thread | None,
+    ) -> Job:
+        """Start `plan` for `member`. `post_anchor` posts (or returns) the message the video answers;
+        `thread` is where the progress message goes, or None to open a thread from the anchor."""
+        admission = await self._videos.admit(plan, member)
+        job = admission.job
+        try:
+            anchor = await post_anchor()
+            if thread is None:
+                thread = await anchor.create_thread(
+                    name=thread_name(plan.params.prompt), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
+                reply_to = None
+            else:
+                reply_to = anchor
+            progress = await _post_progress(thread, job, reply_to)
+            await self._videos.launch(
+                plan, job, home_channel_id=thread.parent_id or thread.id, thread_id=thread.id,
+                author_id=member.user_id, anchor_message_id=anchor.id, progress_message_id=progress.id,
+            )
+        except discord.HTTPException as error:
+            log.warning("starting job %s failed at Discord: %s", job.id, error)
+            await self._videos.abandon(job, "Discord refused a step of starting this video.")
+            reason = "I'm missing a permission here" if error.status == 403 else "Discord refused a step"
+            raise BotError(f"I couldn't start the video: {reason}. No quota was used.") from error
+        except BaseException:
+            await self._videos.abandon(job, "The bot failed while starting this video.")
+            raise
+        return job
+
+
+async def _post_progress(thread: discord.Thread, job: Job, reply_to: discord.Message | None) -> discord.Message:
+    """The job's own progress message, answering the member's request when that is in the thread too."""
+    rendered = render_progress(progress_state(job))
+    if reply_to is None:
+        return await thread.send(embed=rendered.embed, view=rendered.view)
+    return await thread.send(
+        embed=rendered.embed, view=rendered.view, reference=reply_to.to_reference(fail_if_not_exists=False),
+        mention_author=False,
+    )

@@ -1,0 +1,73 @@
+"""What a job's progress message shows at one moment, as plain data: no Discord, no rendering."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.store import Job
+
+
+class Phase(StrEnum):
+    """What the person watching the message is waiting for."""
+
+    QUEUED = "queued"  # in the bot's own line, behind its concurrency limits
+    WAITING = "waiting"  # accepted by the video service, not generating yet
+    GENERATING = "generating"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Phase.FINISHED, Phase.FAILED, Phase.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressState:
+    """Everything the progress message shows at one moment."""
+
+    job_id: int
+    phase: Phase
+    prompt: str
+    model: str
+    orientation: str
+    duration: int | None
+    started_at: datetime
+    task_id: str | None = None
+    progress: int | None = None
+    queue_position: int | None = None
+    queue_reason: str | None = None
+    retry: tuple[int, int] | None = None  # (attempt, of) while the service is not answering
+    finished_at: datetime | None = None
+    error: str | None = None
+    cancelled_by: int | None = None
+    preview_url: str | None = None
+    video_url: str | None = None
+    video_attached: bool = False  # the mp4 is uploaded with the message (Discord plays it inline)
+    attached_preview: str | None = None  # filename when the preview is uploaded with the message
+    too_large_limit: int | None = None  # bytes; set when the video could not be attached
+    remix_number: int | None = None  # "Remixing video 2 of this thread"
+    trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
+    quota_note: str | None = None  # e.g. "3 of 5 left today"
+
+
+def progress_state(job: Job, **changes: Any) -> ProgressState:
+    """What a job's progress message shows, from its record; `changes` override fields."""
+    base = ProgressState(
+        job_id=job.id,
+        phase=Phase.QUEUED,
+        prompt=job.params.prompt,
+        model=job.model,
+        orientation=job.params.orientation,
+        duration=job.params.duration,
+        started_at=job.started_at or job.created_at,
+        task_id=job.task_id,
+        progress=job.progress,
+        quota_note=job.quota_note,
+        remix_number=job.remix_number,
+    )
+    return dataclasses.replace(base, **changes) if changes else base
