@@ -24,8 +24,8 @@ import itertools
 from bot.app import Tuning, VideoBot
 from bot.core.config import load_settings
 from bot.videoapi.simulator import Scenario, Simulator
-from tests.fakes.discord import FakeDiscord, RateLimits
-from tests.fakes.fixtures import running_bot
+from fakediscord import FakeDiscord, RateLimits
+from tests.fakediscord.fixtures import running_bot
 
 GLOBAL_LIMIT = 50
 EXEMPT = ("/interactions/", "/webhooks/")

@@ -11,7 +11,7 @@ import pytest
 from bot.store import Store
 from bot.videoapi.simulator import Simulator
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakediscord.fixtures"]
 
 
 class FakeClock:

@@ -15,8 +15,8 @@ import pytest
 from bot.app import Tuning, VideoBot
 from bot.core.config import load_settings
 from bot.videoapi.simulator import Scenario, Simulator
-from tests.fakes.discord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
-from tests.fakes.fixtures import TypicalGuild, running_bot
+from fakediscord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
+from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
 FAST = Tuning(poll_interval=0.02, edit_interval=0.05, edit_rate=40.0, api_backoff=0.01)
 

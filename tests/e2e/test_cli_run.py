@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fakes.fixtures import TypicalGuild
+from tests.fakediscord.fixtures import TypicalGuild
 
 ROOT = Path(__file__).resolve().parents[2]
 

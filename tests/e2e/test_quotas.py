@@ -12,8 +12,8 @@ import pytest
 from bot.quotas.policy import period_end, period_start
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario
+from fakediscord import ActionRefused, Channel, MessageView, User
 from tests.e2e.conftest import Harness, eventually
-from tests.fakes.discord import ActionRefused, Channel, MessageView, User
 
 QUOTA_REFUSAL = "Only members with Manage Server can change quotas."
 SETTINGS_REFUSAL = "Only members with Manage Server can change the bot's settings."

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from bot.videoapi.simulator import Scenario
+from fakediscord import Channel, MessageView
 from tests.e2e.conftest import Harness
-from tests.fakes.discord import Channel, MessageView
 
 PROMPT = "A cow with wings flying over a farm at sunset"
 

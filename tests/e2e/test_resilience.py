@@ -9,8 +9,8 @@ import pytest
 from bot.app import Tuning
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario
+from fakediscord import RateLimits
 from tests.e2e.conftest import Harness, eventually
-from tests.fakes.discord import RateLimits
 
 SLOW = Scenario(step_delay=0.25, progress_steps=(10, 20, 30, 40, 50, 60, 70, 80, 90))
 

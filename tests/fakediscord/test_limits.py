@@ -7,13 +7,13 @@ import datetime as dt
 import discord
 import pytest
 
-from tests.fakes.discord import BucketLimit, RateLimits
-from tests.fakes.discord.errors import form_error
-from tests.fakes.discord.models import Member, Overwrite, Role, User
-from tests.fakes.discord.permissions import DEFAULT_EVERYONE, channel_permissions
-from tests.fakes.discord.ratelimit import RateLimiter
-from tests.fakes.discord.snowflakes import SnowflakeGenerator, snowflake_time
-from tests.fakes.discord.validation import (
+from fakediscord import BucketLimit, RateLimits
+from fakediscord.errors import form_error
+from fakediscord.models import Member, Overwrite, Role, User
+from fakediscord.permissions import DEFAULT_EVERYONE, channel_permissions
+from fakediscord.ratelimit import RateLimiter
+from fakediscord.snowflakes import SnowflakeGenerator, snowflake_time
+from fakediscord.validation import (
     validate_commands,
     validate_message,
     validate_modal,

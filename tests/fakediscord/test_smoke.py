@@ -11,9 +11,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakes.discord import ActionRefused, BucketLimit, FakeDiscord, RateLimits
-from tests.fakes.discord.errors import NOT_ACKNOWLEDGED
-from tests.fakes.fixtures import TypicalGuild, running_bot
+from fakediscord import ActionRefused, BucketLimit, FakeDiscord, RateLimits
+from fakediscord.errors import NOT_ACKNOWLEDGED
+from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
 

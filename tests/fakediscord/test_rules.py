@@ -12,9 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 from discord.http import Route
 
-from tests.fakes.discord import BucketLimit, FakeDiscord, RateLimits
-from tests.fakes.discord.errors import EMBEDS_DROPPED
-from tests.fakes.fixtures import TypicalGuild, running_bot
+from fakediscord import BucketLimit, FakeDiscord, RateLimits
+from fakediscord.errors import EMBEDS_DROPPED
+from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
 MiB = 1024 * 1024
 

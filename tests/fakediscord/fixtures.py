@@ -14,7 +14,7 @@ import discord.http
 import pytest
 import yarl
 
-from tests.fakes.discord import Channel, FakeDiscord, Guild, Role, User
+from fakediscord import Channel, FakeDiscord, Guild, Role, User
 
 __all__ = [
     "TypicalGuild",

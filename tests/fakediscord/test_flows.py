@@ -7,8 +7,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.fixtures import TypicalGuild, running_bot
+from fakediscord import FakeDiscord
+from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
 
 class Picker(discord.ui.View):

@@ -13,16 +13,16 @@ import pytest
 from discord import app_commands
 from discord.state import ConnectionState
 
-from tests.fakes.discord import FakeDiscord, Upload, payloads
-from tests.fakes.discord.interactions import (
+from fakediscord import FakeDiscord, Upload, payloads
+from fakediscord.interactions import (
     APPLICATION_COMMAND,
     MESSAGE_COMPONENT,
     MODAL_SUBMIT,
     InteractionRecord,
     InteractionResponse,
 )
-from tests.fakes.discord.models import FLAG_EPHEMERAL, AppCommand, Channel, StoredMessage, User
-from tests.fakes.discord.world import Guild
+from fakediscord.models import FLAG_EPHEMERAL, AppCommand, Channel, StoredMessage, User
+from fakediscord.world import Guild
 
 
 class Scene:

@@ -22,7 +22,7 @@ LATEST = load_migrations()[-1].version
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot` as a newcomer would: a bare environment and a working folder of its own."""
-    base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         env={**base, **env},

@@ -1,7 +1,7 @@
-"""A fake Discord (gateway + REST + CDN) for end-to-end tests with the unmodified discord.py client.
+"""A stand-in for Discord (gateway + REST + CDN) that the unmodified discord.py client logs into.
 
-A package rather than the single ``tests/fakes/discord.py`` the issue asked for: it is ~4,800 lines, split so each
-module has one job. Inside it, ``import discord`` is the real discord.py (absolute imports).
+The end-to-end tests run the real bot against it; it holds Discord's limits, permissions and error codes,
+and fails loudly when a client breaks one of its rules. Inside it, ``import discord`` is the real discord.py.
 """
 
 from .errors import ActionRefused, FakeDiscordError, UnknownObject, Violation, ViolationExpectation, WaitTimeout
