@@ -147,7 +147,7 @@ class VideoBot(commands.Bot):
             engine=engine,
             presenter=presenter,
             quotas=quotas,
-            caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild, settings.max_jobs_per_user),
+            caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild),
             history_max_turns=settings.history_max_turns,
         )
         resources.push_async_callback(self.runner.shutdown)  # jobs stop, but stay resumable

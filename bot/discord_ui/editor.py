@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-import discord
-
 from bot.core.tasks import log_crash
 
 log = logging.getLogger(__name__)
@@ -50,16 +48,17 @@ class EditPlan(Generic[T]):
     _tokens: float = 0.0
     _refilled_at: float | None = None
 
-    def offer(self, key: Hashable, item: T, now: float, *, final: bool = False) -> None:
+    def offer(self, key: Hashable, item: T, now: float, *, final: bool = False) -> bool:
         """Ask for `key` to show `item`; replaces any pending item. Nothing is accepted after a final one."""
         if key in self._closed:
-            return
+            return False
         slot = self._slots.setdefault(key, _Slot())
         if slot.final:
-            return
+            return False
         if slot.pending is None:
             slot.pending_since = now
         slot.pending, slot.final = item, final
+        return True
 
     def take(self, now: float) -> tuple[Hashable, T, bool] | float:
         """The edit to start now as (key, item, final), or how many seconds until one could start."""
@@ -119,16 +118,24 @@ class EditPlan(Generic[T]):
         self._refilled_at = now
 
 
+class EditAbandoned(Exception):
+    """The editor closed (the bot is shutting down) before a final edit could be made."""
+
+
 @dataclass(slots=True)
 class _Edit:
     apply: Apply
-    delivered: asyncio.Future[bool] | None = None
+    done: asyncio.Future[None] | None = None  # for a final edit: resolved when it was made, or its error
 
 
 class ProgressEditor:
-    """Runs an EditPlan: one scheduler task, each edit in its own owned task."""
+    """Runs an EditPlan: one scheduler task, each edit in its own owned task.
 
-    FINAL_ATTEMPTS = 3
+    An intermediate edit handles its own errors (the presenter decides what a refusal means); a final edit
+    hands its error back to whoever awaits `finish`, which decides where else the final state can go. No
+    edit is retried here: discord.py already waits out rate limits and retries server errors, and a refusal
+    will not change by asking again.
+    """
 
     def __init__(self, *, min_interval: float = 1.0, rate: float = 25.0, burst: float = 5.0) -> None:
         self._plan: EditPlan[_Edit] = EditPlan(min_interval=min_interval, rate=rate, burst=burst)
@@ -142,12 +149,15 @@ class ProgressEditor:
         self._plan.offer(key, _Edit(apply), self._loop_time())
         self._kick()
 
-    async def finish(self, key: Hashable, apply: Apply) -> bool:
-        """Deliver a message's final state (after any edit in flight); True once Discord accepted it."""
-        delivered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._plan.offer(key, _Edit(apply, delivered), self._loop_time(), final=True)
+    async def finish(self, key: Hashable, apply: Apply) -> None:
+        """Make a message's final edit after any edit in flight, at the shared pace; raise what it raised."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Mark the outcome as seen even if the caller stopped waiting (it is shielded, not cancelled).
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())
+        if not self._plan.offer(key, _Edit(apply, done), self._loop_time(), final=True):
+            raise EditAbandoned(f"{key} already had its final edit")
         self._kick()
-        return await asyncio.shield(delivered)
+        await asyncio.shield(done)
 
     def forget(self, key: Hashable) -> None:
         """Stop editing a message."""
@@ -160,8 +170,8 @@ class ProgressEditor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         for edit in self._plan.drain():
-            if edit.delivered is not None and not edit.delivered.done():
-                edit.delivered.set_result(False)
+            if edit.done is not None and not edit.done.done():
+                edit.done.set_exception(EditAbandoned())
 
     def _kick(self) -> None:
         self._wake.set()
@@ -185,24 +195,18 @@ class ProgressEditor:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _run(self, key: Hashable, edit: _Edit, final: bool) -> None:
-        ok = False
         try:
-            attempts = self.FINAL_ATTEMPTS if final else 1
-            for attempt in range(1, attempts + 1):
-                try:
-                    await edit.apply()
-                    ok = True
-                    break
-                except discord.NotFound:
-                    log.info("progress message %s is gone; no more edits", key)
-                    self._plan.forget(key)
-                    return
-                except discord.HTTPException as exc:
-                    log.warning("editing progress message %s failed (attempt %d): %s", key, attempt, exc)
-                    if attempt < attempts:
-                        await asyncio.sleep(attempt)
+            await edit.apply()
+        except Exception as error:
+            if edit.done is None:
+                log.exception("progress edit of %s failed", key)  # intermediate applies handle their own
+            elif not edit.done.done():
+                edit.done.set_exception(error)
+        else:
+            if edit.done is not None and not edit.done.done():
+                edit.done.set_result(None)
         finally:
-            if edit.delivered is not None and not edit.delivered.done():
-                edit.delivered.set_result(ok)
+            if edit.done is not None and not edit.done.done():  # cancelled: the editor is closing
+                edit.done.set_exception(EditAbandoned())
             self._plan.done(key, self._loop_time(), final=final)
             self._kick()

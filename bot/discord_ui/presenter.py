@@ -1,43 +1,78 @@
-"""DiscordPresenter: shows job states in their progress messages, with the bot token (never an interaction
-token, which dies after 15 minutes), and attaches the finished video when it fits the server's upload limit.
+"""DiscordPresenter: shows a job's states where its member can see them, with the bot token (never an
+interaction token, which dies after 15 minutes).
+
+Intermediate states edit the progress message, paced by the ProgressEditor; a refusal there stops further
+edits of a message (or thread) that is gone or closed, instead of repeating a request Discord refused. The
+final state goes down a ladder until Discord accepts it (see `conclude`), and says where it landed.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import io
 import logging
-import re
-from collections.abc import Sequence
-from urllib.parse import urlsplit
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import aiohttp
 import discord
 
-from bot.discord_ui.editor import ProgressEditor
+from bot.discord_ui.attachments import Attachments, prepare_attachments
+from bot.discord_ui.editor import EditAbandoned, ProgressEditor
+from bot.discord_ui.refusals import Refusal, classify, in_words
 from bot.discord_ui.render import Rendered, render_progress
-from bot.generation.state import Phase, ProgressState
-from bot.media.download import MediaError, MediaTooLarge, download_media
-from bot.store import Job
+from bot.generation.state import DeliveredTo, Delivery, Phase, Places, ProgressState
 
 log = logging.getLogger(__name__)
 
-THREAD_ARCHIVED = 50083  # Discord's error code for writing in an archived thread
-DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's default per-file limit since 2025-01
-PREVIEW_LIMIT = 8 * 1024 * 1024
-_PREVIEW_TYPES = (".webp", ".png", ".jpg", ".jpeg", ".gif")
+REMEMBERED = 4096  # closed messages and threads remembered, oldest forgotten first
 
 
-def video_filename(prompt: str) -> str:
-    """A readable file name from the prompt: 'a-cow-with-wings.mp4'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:48].strip("-")
-    return f"{slug or 'video'}.mp4"
+class _Memory:
+    """A bounded set: what is known to be gone or closed, so that nothing is asked of it again."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[Hashable, None] = OrderedDict()
+
+    def add(self, item: Hashable) -> None:
+        self._items[item] = None
+        if len(self._items) > REMEMBERED:
+            self._items.popitem(last=False)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
 
 
-def preview_filename(url: str) -> str:
-    """'preview.webp', keeping the image type of the vendor's URL."""
-    suffix = next((s for s in _PREVIEW_TYPES if urlsplit(url).path.lower().endswith(s)), ".webp")
-    return f"preview{suffix}"
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    """One way of showing a final state: the message, and the files that go with it."""
+
+    rendered: Rendered
+    files: Sequence[tuple[str, bytes]] = ()
+
+    def fresh_files(self) -> list[discord.File]:
+        # New File objects for every attempt: a File's stream is consumed by sending it.
+        return [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
+
+    async def edit(self, message: discord.PartialMessage) -> None:
+        await message.edit(embed=self.rendered.embed, view=self.rendered.view, attachments=self.fresh_files())
+
+    async def send(self, channel: discord.PartialMessageable, reply_to: int | None) -> discord.Message:
+        embed, view, files = self.rendered.embed, self.rendered.view, self.fresh_files()
+        if reply_to is None:
+            return await channel.send(embed=embed, view=view, files=files)
+        reference = channel.get_partial_message(reply_to).to_reference(fail_if_not_exists=False)
+        return await channel.send(embed=embed, view=view, files=files, reference=reference, mention_author=False)
+
+
+class _Stop(Exception):
+    """A rung of the ladder failed; `refusal` says what it means for the next one."""
+
+    def __init__(self, refusal: Refusal, reason: str) -> None:
+        super().__init__(reason)
+        self.refusal = refusal
+        self.reason = reason
 
 
 class DiscordPresenter:
@@ -57,91 +92,192 @@ class DiscordPresenter:
         self._session = session
         self._trusted = tuple(trusted_media_origins)
         self._download_timeout = download_timeout
+        self._gone = _Memory()  # message and thread IDs: deleted, or closed to the bot
+        self._paused = _Memory()  # message IDs that refused an intermediate edit: only the final is tried
 
-    def show(self, job: Job, state: ProgressState) -> None:
+    # --- intermediate states ----------------------------------------------------------------------
+
+    def show(self, places: Places, state: ProgressState) -> None:
         """Queue an intermediate state; the editor coalesces and paces it."""
-        message = self._message(job)
-        if message is None:
+        message = self._progress_message(places)
+        if message is None or message.id in self._paused:
             return
         rendered = render_progress(state)
 
         async def apply() -> None:
-            await self._edit(message, rendered)
+            try:
+                await message.edit(embed=rendered.embed, view=rendered.view)
+            except discord.HTTPException as error:
+                self._intermediate_refused(places, message.id, error)
 
         self._editor.show(message.id, apply)
 
-    async def conclude(self, job: Job, state: ProgressState) -> None:
-        """Show the final state; a finished video is downloaded and attached when it fits."""
-        message = self._message(job)
-        if message is None:
+    def _intermediate_refused(self, places: Places, message_id: int, error: discord.HTTPException) -> None:
+        refusal = classify(error, with_files=False)
+        if refusal is Refusal.TRANSIENT:
+            log.warning("editing progress message %s failed: %s", message_id, in_words(error))
             return
-        files: list[tuple[str, bytes]] = []
-        if state.phase is Phase.FINISHED and state.video_url:
-            state, files = await self._attachments(job, state)
-        rendered = render_progress(state)
+        # Gone, closed, archived or refused: asking again would be refused again. Only the final state is
+        # tried (it may reopen an archived thread once, or go elsewhere).
+        log.info("progress message %s: %s; no more progress edits", message_id, in_words(error))
+        self._paused.add(message_id)
+        self._editor.forget(message_id)
+        if refusal is Refusal.MESSAGE_GONE:
+            self._gone.add(message_id)
+        elif refusal is Refusal.CHANNEL_GONE and places.thread_id is not None:
+            self._gone.add(places.thread_id)
 
-        async def apply() -> None:
-            await self._edit(message, rendered, files)
+    # --- the final state --------------------------------------------------------------------------
 
-        if not await self._editor.finish(message.id, apply):
-            log.warning("could not show the end of job %s in message %s", job.id, message.id)
+    async def conclude(self, places: Places, state: ProgressState) -> Delivery:
+        """Show the final state where Discord accepts it, most specific place first:
 
-    async def _edit(
-        self, message: discord.PartialMessage, rendered: Rendered, files: Sequence[tuple[str, bytes]] = ()
-    ) -> None:
-        """Edit a progress message; if its thread was archived meanwhile, reopen it once and edit again."""
-        for attempt in (1, 2):
+        1. the progress message, with the video attached when it fits;
+        2. the same message without files, when only the payload was refused (too large, no Attach Files);
+        3. a new message in the thread, when the progress message is gone;
+        4. a reply to the starter post outside the thread, when the thread is gone, locked or closed.
+        """
+        full, link_only = await self._payloads(places.guild_id, state)
+        reasons: list[str] = []
+        message = self._progress_message(places)
+        if message is not None:
             try:
-                if files:  # fresh File objects per attempt: a File's stream is consumed by sending it
-                    attachments = [discord.File(io.BytesIO(data), filename=name) for name, data in files]
-                    await message.edit(embed=rendered.embed, view=rendered.view, attachments=attachments)
-                else:
-                    await message.edit(embed=rendered.embed, view=rendered.view)
-                return
-            except discord.HTTPException as error:
-                if error.code != THREAD_ARCHIVED or attempt == 2:
-                    raise
-                # A moderator or Discord's auto-archive closed the thread mid-job; the video still belongs there.
-                thread = await self._client.fetch_channel(message.channel.id)
-                if not isinstance(thread, discord.Thread):
-                    raise
-                log.info("reopening archived thread %s to show its video", thread.id)
-                await thread.edit(archived=False)
+                await self._final_edit(places, message, full, link_only)
+                return Delivery("message", message.channel.id, message.id)
+            except _Stop as stop:
+                reasons.append(stop.reason)
+        thread = places.thread_id
+        if thread is not None and thread not in self._gone:
+            try:
+                sent = await self._post(thread, places, full, link_only, reply_to=None)
+                return Delivery("thread", thread, sent.id)
+            except _Stop as stop:
+                reasons.append(stop.reason)
+        if places.outside is not None:
+            channel, post = places.outside
+            try:
+                sent = await self._post(channel, places, full, link_only, reply_to=post)
+                return Delivery("channel", channel, sent.id)
+            except _Stop as stop:
+                reasons.append(stop.reason)
+        reason = "; ".join(reasons) or "there was nowhere to show it"
+        log.warning("job %s: its final state could not be shown anywhere (%s)", state.job_id, reason)
+        return Delivery(None, reason=reason)
 
-    def _message(self, job: Job) -> discord.PartialMessage | None:
-        if job.channel_id is None or job.message_id is None:
-            return None
-        channel = self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
-        return channel.get_partial_message(job.message_id)
+    async def notify(self, places: Places, text: str) -> Delivery:
+        """Tell the member something in plain words, in the thread if it exists, else beside their post."""
+        targets: list[tuple[DeliveredTo, int, int | None]] = []
+        if places.thread_id is not None and places.thread_id not in self._gone:
+            targets.append(("thread", places.thread_id, None))
+        if places.outside is not None:
+            targets.append(("channel", *places.outside))
+        reasons = []
+        for where, channel_id, reply_to in targets:
+            try:
+                sent = await self._send(channel_id, places.guild_id, text, reply_to)
+                return Delivery(where, channel_id, sent.id)
+            except discord.HTTPException as error:
+                reasons.append(in_words(error))
+        return Delivery(None, reason="; ".join(reasons) or "there was nowhere to say it")
+
+    async def _final_edit(
+        self, places: Places, message: discord.PartialMessage, full: _Payload, link_only: _Payload
+    ) -> None:
+        """Rungs 1 and 2: the progress message itself (reopening its archived thread once, if allowed)."""
+        if message.id in self._gone:
+            raise _Stop(Refusal.MESSAGE_GONE, "the progress message was deleted")
+        payload, reopened, paced = full, False, True
+        while True:
+            try:
+                if paced:  # the first attempt waits for any progress edit in flight, at the shared pace
+                    paced = False
+                    await self._editor.finish(message.id, functools.partial(payload.edit, message))
+                else:
+                    await payload.edit(message)
+                return
+            except EditAbandoned:
+                raise _Stop(Refusal.TRANSIENT, "the bot was shutting down") from None
+            except discord.HTTPException as error:
+                refusal = classify(error, with_files=bool(payload.files))
+                if refusal is Refusal.PAYLOAD and payload is not link_only:
+                    log.info("progress message %s refused the video (%s); linking it", message.id, in_words(error))
+                    payload = link_only
+                    continue
+                if refusal is Refusal.ARCHIVED and not reopened and await self._reopen(places):
+                    reopened = True
+                    continue
+                self._remember(places, refusal, message.id)
+                raise _Stop(refusal, f"progress message: {in_words(error)}") from error
+
+    async def _post(
+        self, channel_id: int, places: Places, full: _Payload, link_only: _Payload, *, reply_to: int | None
+    ) -> discord.Message:
+        """Rungs 3 and 4: a new message, with files if Discord takes them, else the link-only payload."""
+        channel = self._client.get_partial_messageable(channel_id, guild_id=places.guild_id)
+        for payload in (full, link_only) if full.files else (link_only,):
+            try:
+                return await payload.send(channel, reply_to)
+            except discord.HTTPException as error:
+                refusal = classify(error, with_files=bool(payload.files))
+                if refusal is Refusal.PAYLOAD and payload is full:
+                    continue
+                if refusal in (Refusal.CHANNEL_GONE, Refusal.CLOSED, Refusal.ARCHIVED):
+                    self._gone.add(channel_id)
+                raise _Stop(refusal, f"channel {channel_id}: {in_words(error)}") from error
+        raise AssertionError("unreachable: the link-only payload either returns or raises")
+
+    async def _reopen(self, places: Places) -> bool:
+        """Unarchive the thread once so its progress message can be edited (allowed unless it is locked)."""
+        if places.thread_id is None:
+            return False
+        thread = self._client.get_partial_messageable(places.thread_id, guild_id=places.guild_id)
+        try:
+            await self._client.http.edit_channel(thread.id, archived=False)
+        except discord.HTTPException as error:
+            log.info("thread %s stays closed: %s", places.thread_id, in_words(error))
+            self._gone.add(places.thread_id)
+            return False
+        log.info("reopened archived thread %s to show its video", places.thread_id)
+        return True
+
+    def _remember(self, places: Places, refusal: Refusal, message_id: int) -> None:
+        if refusal is Refusal.MESSAGE_GONE:
+            self._gone.add(message_id)
+        elif refusal in (Refusal.CHANNEL_GONE, Refusal.CLOSED, Refusal.ARCHIVED) and places.thread_id is not None:
+            self._gone.add(places.thread_id)
+
+    # --- payloads ---------------------------------------------------------------------------------
+
+    async def _payloads(self, guild_id: int, state: ProgressState) -> tuple[_Payload, _Payload]:
+        """The final message with its files (when the video fits), and the same without any files."""
+        if state.phase is not Phase.FINISHED or not state.video_url:
+            rendered = _Payload(render_progress(state))
+            return rendered, rendered
+        attachments: Attachments = await prepare_attachments(
+            self._session, state, self.upload_limit(guild_id), trusted_origins=self._trusted,
+            download_timeout=self._download_timeout,
+        )
+        full = _Payload(render_progress(attachments.state), attachments.files)
+        return full, _Payload(render_progress(attachments.link_only_state))
 
     def upload_limit(self, guild_id: int) -> int:
         """The server's real per-file limit (it grows with boosts)."""
         guild = self._client.get_guild(guild_id)
-        return guild.filesize_limit if guild is not None else DEFAULT_UPLOAD_LIMIT
+        return guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
-    async def _attachments(self, job: Job, state: ProgressState) -> tuple[ProgressState, list[tuple[str, bytes]]]:
-        assert state.video_url is not None
-        limit = self.upload_limit(job.guild_id)
-        try:
-            video = await download_media(
-                self._session, state.video_url, max_bytes=limit, trusted_origins=self._trusted,
-                timeout=self._download_timeout,
-            )
-        except MediaTooLarge:
-            return dataclasses.replace(state, too_large_limit=limit), []
-        except MediaError as error:
-            log.warning("job %s: video not attached (%s); linking it instead", job.id, error)
-            return state, []
-        files = [(video_filename(job.params.prompt), video)]
-        state = dataclasses.replace(state, video_attached=True)
-        if state.preview_url:
-            name = preview_filename(state.preview_url)
-            try:
-                files.append((name, await download_media(
-                    self._session, state.preview_url, max_bytes=PREVIEW_LIMIT, trusted_origins=self._trusted,
-                    timeout=self._download_timeout,
-                )))
-                state = dataclasses.replace(state, attached_preview=name)
-            except MediaError as error:
-                log.info("job %s: preview not attached (%s)", job.id, error)
-        return state, files
+    # --- places -----------------------------------------------------------------------------------
+
+    def _progress_message(self, places: Places) -> discord.PartialMessage | None:
+        if places.thread_id is None or places.message_id is None:
+            return None
+        if places.message_id in self._gone or places.thread_id in self._gone:
+            return None
+        channel = self._client.get_partial_messageable(places.thread_id, guild_id=places.guild_id)
+        return channel.get_partial_message(places.message_id)
+
+    async def _send(self, channel_id: int, guild_id: int, text: str, reply_to: int | None) -> discord.Message:
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        if reply_to is None:
+            return await channel.send(text)
+        reference = channel.get_partial_message(reply_to).to_reference(fail_if_not_exists=False)
+        return await channel.send(text, reference=reference, mention_author=False)

@@ -12,11 +12,15 @@ from typing import Final
 
 import discord
 
+from bot.discord_ui import limits
+from bot.discord_ui.limits import escaped, shortened
 from bot.generation.state import Phase, ProgressState
 
 THREAD_NAME_LIMIT: Final = 100
 BAR_CELLS: Final = 10
 PROMPT_PREVIEW: Final = 1500  # leaves room in the 4096-character description for the status lines
+TASK_ID_SHOWN: Final = 100
+ERROR_SHOWN: Final = 500
 
 # Custom IDs of the progress message's buttons. The cog registers persistent DynamicItems whose
 # templates match these, so the buttons keep working after a restart.
@@ -78,9 +82,9 @@ def timestamp(moment: datetime, style: str = "R") -> str:
 
 
 def quote_prompt(prompt: str, limit: int = PROMPT_PREVIEW) -> str:
-    """The prompt as safe, bounded markdown (its mentions never ping: every message disables them)."""
-    text = prompt if len(prompt) <= limit else prompt[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(text)
+    """The prompt as inert markdown of at most `limit` characters (its mentions never ping: every message
+    the bot sends disables them)."""
+    return escaped(prompt, limit)
 
 
 def thread_name(prompt: str) -> str:
@@ -106,7 +110,8 @@ def starter_text(prompt: str, user_id: int, model: str, orientation: str, durati
 
 def remix_request_text(instruction: str, user_id: int) -> str:
     """The public line a Remix-button request leaves in the thread, which the progress message answers."""
-    return f"✏️ <@{user_id}>: {quote_prompt(instruction, limit=1800)}"
+    head = f"✏️ <@{user_id}>: "
+    return head + quote_prompt(instruction, limit=limits.CONTENT - len(head))
 
 
 def render_progress(state: ProgressState) -> Rendered:
@@ -118,8 +123,8 @@ def render_progress(state: ProgressState) -> Rendered:
     embed.add_field(name="Orientation", value=state.orientation.capitalize())
     if state.duration:
         embed.add_field(name="Duration", value=f"{state.duration} s")
-    if state.task_id:
-        embed.add_field(name="Task ID", value=f"`{state.task_id}`")
+    if state.task_id:  # the vendor's, so bounded here: a field value over 1024 characters fails the edit
+        embed.add_field(name="Task ID", value=f"`{shortened(state.task_id, TASK_ID_SHOWN)}`")
     if state.phase is Phase.FINISHED:
         image = f"attachment://{state.attached_preview}" if state.attached_preview else state.preview_url
         if image:
@@ -162,11 +167,14 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
             )
         elif state.video_url and not state.video_attached:
             lines.append("Open the video from the link.")
+        if state.video_url and not _fits_button(state.video_url):
+            lines.append(f"[▶️ Open the video]({state.video_url})")  # too long for a link button
         return f"✅ Finished in {took}", Colour.GREEN, lines
     if phase is Phase.CANCELLED:
         who = f" by <@{state.cancelled_by}>" if state.cancelled_by else ""
         return f"⏹️ Cancelled{who}", Colour.DARK_GREY, ["No quota was used."]
-    return "❌ Couldn't make this video", Colour.RED, [state.error or "Something went wrong.", "No quota was used."]
+    error = shortened(state.error or "Something went wrong.", ERROR_SHOWN)
+    return "❌ Couldn't make this video", Colour.RED, [error, "No quota was used."]
 
 
 def _footer_hint(state: ProgressState) -> str:
@@ -175,6 +183,11 @@ def _footer_hint(state: ProgressState) -> str:
     if state.phase in (Phase.FAILED, Phase.CANCELLED):
         return "Press Retry to try again"
     return "You can cancel while it runs"
+
+
+def _fits_button(url: str) -> bool:
+    # Signed CDN links are often longer than a link button allows; those go in the description instead.
+    return url.startswith(("https://", "http://")) and len(url) <= limits.LINK_BUTTON_URL
 
 
 def button_id(action: str, job_id: int) -> str:
@@ -192,7 +205,7 @@ def _buttons(state: ProgressState) -> discord.ui.View:
     elif state.phase is Phase.FINISHED:
         view.add_item(discord.ui.Button(label="Remix", emoji="✏️", custom_id=button_id("remix", job)))
         view.add_item(discord.ui.Button(label="Re-roll", emoji="🎲", custom_id=button_id("reroll", job)))
-        if state.video_url and state.video_url.startswith(("https://", "http://")):
+        if state.video_url and _fits_button(state.video_url):
             view.add_item(discord.ui.Button(label="Open", emoji="▶️", url=state.video_url))
     else:
         view.add_item(

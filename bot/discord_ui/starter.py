@@ -54,6 +54,7 @@ class VideoStarter:
         job = admission.job
         try:
             anchor = await post_anchor()
+            await self._videos.posted(job, channel_id=anchor.channel.id, message_id=anchor.id)
             if thread is None:
                 thread = await anchor.create_thread(
                     name=thread_name(plan.params.prompt), auto_archive_duration=THREAD_ARCHIVE_MINUTES
@@ -61,6 +62,7 @@ class VideoStarter:
                 reply_to = None
             else:
                 reply_to = anchor
+            await self._videos.thread_opened(job, thread.id)
             progress = await _post_progress(thread, job, reply_to)
             await self._videos.launch(
                 plan, job, home_channel_id=thread.parent_id or thread.id, thread_id=thread.id,

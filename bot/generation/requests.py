@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
@@ -24,10 +25,20 @@ class ImageInput:
     size: int
 
 
+# Characters that draw nothing although Unicode does not call them spaces: Braille blank, Hangul fillers,
+# the Mongolian vowel separator. (Format characters such as zero-width joiners are caught by category.)
+_BLANK_GLYPHS: Final = frozenset("\u2800\u3164\u115f\u1160\uffa0\u180e")
+
+
+def is_visible(char: str) -> bool:
+    """Whether a character shows something: not a space, a control, a format character or a blank glyph."""
+    return unicodedata.category(char)[0] not in "ZC" and char not in _BLANK_GLYPHS
+
+
 def check_prompt(prompt: str) -> str:
-    """The prompt, trimmed; refused if empty or too long."""
+    """The prompt, trimmed; refused if it shows nothing (invisible characters only) or is too long."""
     text = prompt.strip()
-    if not text:
+    if not any(is_visible(char) for char in text):
         raise BotError("Your prompt is empty: describe the video you want.")
     if len(text) > PROMPT_LIMIT:
         raise BotError(f"Your prompt is {len(text):,} characters; the limit is {PROMPT_LIMIT:,}.")

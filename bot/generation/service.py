@@ -171,8 +171,17 @@ class VideoService:
     async def admit(self, plan: VideoPlan, member: Member) -> Admission:
         """Charge and record the planned job (QuotaRefused says why not)."""
         return await self._quotas.admit(
-            plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number
+            plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number,
+            conversation_id=plan.conversation.id if plan.conversation else None,
         )
+
+    async def posted(self, job: Job, *, channel_id: int, message_id: int) -> None:
+        """The post the video answers exists (the public post, an announcement, or the member's reply)."""
+        await self._store.jobs.set_post(job.id, channel_id, message_id)
+
+    async def thread_opened(self, job: Job, thread_id: int) -> None:
+        """The thread the progress message goes into exists."""
+        await self._store.jobs.set_thread(job.id, thread_id)
 
     async def launch(
         self,
@@ -186,7 +195,11 @@ class VideoService:
         progress_message_id: int,
     ) -> None:
         """Record where the job lives (a new thread becomes a conversation; a new request becomes a turn
-        answered by the progress message) and put it in line."""
+        answered by the progress message) and put it in line.
+
+        Each Discord step of a start is recorded as it happens (`posted`, `thread_opened`, then this), so
+        that a restart in between can always tell the member what happened, in the most specific place.
+        """
         async with self._store.transaction():
             conversation = plan.conversation or await self._store.conversations.create(
                 guild_id=plan.guild_id, channel_id=home_channel_id, thread_id=thread_id, owner_id=author_id,
@@ -211,14 +224,22 @@ class VideoService:
     # --- while it runs ----------------------------------------------------------------------------
 
     async def cancel(self, job_id: int, actor: Member) -> None:
-        """Stop a waiting or running job: only its requester or a moderator may."""
+        """Cancel a waiting or running job: only its requester or a moderator may.
+
+        The Cancel is recorded first, in one transaction; only then is the work stopped. So it holds even
+        if the bot restarts a moment later, and it loses (with a sentence) to a video already made.
+        """
         job = await self._job(job_id)
-        if job.status.finished:
-            raise BotError("This video has already ended.")
         if actor.user_id != job.user_id and not actor.is_moderator:
             raise BotError("Only the person who asked for this video or a moderator can cancel it.")
-        if not self._runner.cancel(job.id, actor.user_id):
-            raise BotError("This video is not running right now; it will resume after the bot restarts.")
+        if job.status.finished:
+            raise BotError("This video has already ended.")
+        if not await self._store.jobs.request_cancel(job.id, actor.user_id):
+            job = await self._job(job_id)
+            if job.result_turn_id is not None and not job.status.finished:
+                raise BotError("Too late to cancel: the video is finished and on its way to this thread.")
+            raise BotError("This video has already ended.")
+        self._runner.stop(job.id)
 
     # --- what the Discord side asks about threads ---------------------------------------------------
 

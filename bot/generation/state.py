@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from bot.store import Job
 
@@ -71,3 +71,30 @@ def progress_state(job: Job, **changes: Any) -> ProgressState:
         remix_number=job.remix_number,
     )
     return dataclasses.replace(base, **changes) if changes else base
+
+
+DeliveredTo = Literal["message", "thread", "channel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Where a job can speak to its member, most specific first; None where that place never came to be."""
+
+    guild_id: int
+    thread_id: int | None = None  # the thread of the progress message
+    message_id: int | None = None  # the progress message
+    outside: tuple[int, int] | None = None  # (channel, message) outside the thread: the post it hangs off
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a final state was shown, as Discord accepted it; `to` is None when it was shown nowhere."""
+
+    to: DeliveredTo | None
+    channel_id: int | None = None
+    message_id: int | None = None
+    reason: str | None = None  # why it was shown nowhere, in words for the record
+
+    @property
+    def shown(self) -> bool:
+        return self.to is not None

@@ -102,6 +102,7 @@ class QuotaService:
         model: str,
         params: JobParams,
         remix_number: int | None = None,
+        conversation_id: int | None = None,
     ) -> Admission:
         """Create the job and charge it, or raise QuotaRefused and leave nothing behind.
 
@@ -132,6 +133,7 @@ class QuotaService:
                 params=params,
                 cost=cost,
                 remix_number=remix_number,
+                conversation_id=conversation_id,
             )
             reservation = await self._store.quotas.reserve(
                 guild_id=guild_id, user_id=member.user_id, job_id=job.id, units=cost, since=since, limit=limit.units

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from bot.store.app_state import AppState
 from bot.store.audit import AuditLog
 from bot.store.conversations import Conversations
 from bot.store.database import Clock, Database, Migration, MigrationError, load_migrations, utc_now
@@ -40,6 +41,7 @@ class Store:
         self.audit = AuditLog(db)
         self.settings = GuildSettingsRepo(db)
         self.modlog = ModlogPosts(db)
+        self.state = AppState(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = utc_now, migrate: bool = True) -> Store:

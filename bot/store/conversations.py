@@ -98,6 +98,12 @@ class Conversations:
         )
         return await self.turn(turn_id)
 
+    async def move_turn_message(self, turn_id: int, discord_message_id: int) -> None:
+        """The message showing a turn changed (its video was shown in a new message): replies follow it."""
+        await self._db.execute(
+            "UPDATE turns SET discord_message_id = ? WHERE id = ?", (discord_message_id, turn_id)
+        )
+
     async def turn(self, turn_id: int) -> Turn:
         """The turn with this id (it must exist)."""
         row = await self._db.fetch_one("SELECT * FROM turns WHERE id = ?", (turn_id,))

@@ -36,6 +36,10 @@ def _job(row: sqlite3.Row) -> Job:
         finished_at=from_epoch(row["finished_at"]),
         remix_number=row["remix_number"],
         quota_note=row["quota_note"],
+        post_channel_id=row["post_channel_id"],
+        post_message_id=row["post_message_id"],
+        cancel_requested_by=row["cancel_requested_by"],
+        delivered_to=row["delivered_to"],
     )
 
 
@@ -84,6 +88,31 @@ class Jobs:
         )
         return None if row is None else _job(row)
 
+    async def set_post(self, job_id: int, channel_id: int, message_id: int) -> None:
+        """The post the video answers exists: from now on a restart can tell the member what happened."""
+        await self._db.execute(
+            "UPDATE jobs SET post_channel_id = ?, post_message_id = ? WHERE id = ?", (channel_id, message_id, job_id)
+        )
+
+    async def set_thread(self, job_id: int, thread_id: int) -> None:
+        """The thread the progress message will live in exists."""
+        await self._db.execute("UPDATE jobs SET channel_id = ? WHERE id = ?", (thread_id, job_id))
+
+    async def move_message(self, job_id: int, channel_id: int, message_id: int) -> None:
+        """The final state was shown in a new message: buttons and replies now point there."""
+        await self._db.execute(
+            "UPDATE jobs SET channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, job_id)
+        )
+
+    async def request_cancel(self, job_id: int, by_user_id: int) -> bool:
+        """Record a Cancel; False when it comes too late (the job ended, or its video is already made)."""
+        changed = await self._db.execute(
+            "UPDATE jobs SET cancel_requested_by = COALESCE(cancel_requested_by, ?)"
+            f" WHERE id = ? AND status IN {_UNFINISHED} AND result_turn_id IS NULL",
+            (by_user_id, job_id),
+        )
+        return changed == 1
+
     async def attach(
         self,
         job_id: int,
@@ -119,9 +148,15 @@ class Jobs:
         """Remember the last percentage, so a resumed job does not start its bar from zero."""
         await self._db.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
 
-    async def set_result_turn(self, job_id: int, turn_id: int) -> None:
-        """Keep the finished video's turn before delivering it: a restart then re-delivers, never regenerates."""
-        await self._db.execute("UPDATE jobs SET result_turn_id = ? WHERE id = ?", (turn_id, job_id))
+    async def set_result_turn(self, job_id: int, turn_id: int) -> bool:
+        """Keep the finished video's turn before delivering it: a restart then re-delivers, never regenerates.
+
+        False when a Cancel was recorded first: the cancel wins, and the video is not delivered.
+        """
+        changed = await self._db.execute(
+            "UPDATE jobs SET result_turn_id = ? WHERE id = ? AND cancel_requested_by IS NULL", (turn_id, job_id)
+        )
+        return changed == 1
 
     async def finish(
         self,
@@ -132,15 +167,16 @@ class Jobs:
         error_kind: str | None = None,
         result_turn_id: int | None = None,
         cancelled_by: int | None = None,
+        delivered_to: str | None = None,
     ) -> bool:
         """Move an unfinished job to a final status; False if it had already finished (first one wins)."""
         if not status.finished:
             raise ValueError(f"{status} is not a final status")
         changed = await self._db.execute(
             "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = COALESCE(?, result_turn_id),"
-            " cancelled_by = ?,"
+            " cancelled_by = ?, delivered_to = ?,"
             f" finished_at = ? WHERE id = ? AND status IN {_UNFINISHED}",
-            (str(status), error, error_kind, result_turn_id, cancelled_by, self._db.now(), job_id),
+            (str(status), error, error_kind, result_turn_id, cancelled_by, delivered_to, self._db.now(), job_id),
         )
         return changed == 1
 

@@ -105,6 +105,14 @@ class Job:
     finished_at: datetime | None
     remix_number: int | None = None  # "Remixing video 2 of this thread"
     quota_note: str | None = None  # "3 of 5 left today", as it stood at admission
+    post_channel_id: int | None = None  # the post the video answers (public post, announcement or reply)
+    post_message_id: int | None = None
+    cancel_requested_by: int | None = None  # a recorded Cancel, honoured even across a restart
+    delivered_to: str | None = None  # where the final state was shown: message | thread | channel
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.cancel_requested_by is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,7 @@ async def test_editor_delivers_the_final_state_in_real_time() -> None:
     for n in range(20):
         editor.show("msg", edit(f"progress {n}"))
         await asyncio.sleep(0.005)
-    assert await editor.finish("msg", edit("finished"))
+    await editor.finish("msg", edit("finished"))
     await editor.close()
     assert shown[-1] == "finished"
     assert len(shown) < 10  # twenty updates were coalesced

@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
         "id", "guild_id", "user_id", "conversation_id", "request_turn_id", "result_turn_id", "status", "model",
         "params", "task_id", "progress", "channel_id", "message_id", "error", "error_kind", "cancelled_by",
         "cost", "attempts", "created_at", "started_at", "finished_at", "remix_number", "quota_note",
+        "post_channel_id", "post_message_id", "cancel_requested_by", "delivered_to",
     ],
     "quota_policies": [
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
@@ -37,6 +38,7 @@ EXPECTED_TABLES = {
     ],
     "allowed_channels": ["guild_id", "channel_id"],
     "modlog_posts": ["job_id", "channel_id", "message_id"],
+    "app_state": ["key", "value"],
 }
 
 # The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period.
