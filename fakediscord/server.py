@@ -204,6 +204,22 @@ class FakeDiscord:
         self.dispatch("THREAD_UPDATE", payloads.thread(thread, bot_id=self.bot_user.id))
         self.notify_change()
 
+    def delete_message(self, message: MessageRef) -> None:
+        """A moderator deletes a message (MESSAGE_DELETE); REST then answers 10008 Unknown Message for it."""
+        self.messenger.delete(self.stored(message))
+
+    def delete_thread(self, thread: Channel) -> None:
+        """A moderator deletes a thread (THREAD_DELETE); REST then answers 10003 Unknown Channel for it."""
+        if not thread.is_thread:
+            raise UnknownObject(f"#{thread.name} is not a thread")
+        del self.world.channels[thread.id]
+        self.dispatch(
+            "THREAD_DELETE",
+            {"id": str(thread.id), "guild_id": str(thread.guild_id), "parent_id": str(thread.parent_id),
+             "type": thread.type},
+        )
+        self.notify_change()
+
     # ---- actors --------------------------------------------------------------------------------------------
     async def slash(self, user: User, channel: Channel, command: str, /, **options: Any) -> InteractionRecord:
         """Run ``/command`` as ``user`` (``"quota set"`` for subcommands); raises ActionRefused when the Discord

@@ -286,6 +286,10 @@ def outcome_words(job: Job) -> str | None:
             return f"❌ refused: {reason}"
         if kind == "unavailable":
             return "❌ the video service was unavailable"
+        if kind == "busy":
+            return "❌ the video service stayed busy"
+        if kind == "undelivered":
+            return f"⚠️ made but shown nowhere (refunded): {reason}"
         if kind == "timeout":
             return "❌ timed out"
         if kind == "interrupted":

@@ -31,7 +31,7 @@ from bot.videoapi import (
 log = logging.getLogger(__name__)
 
 Stage = Literal["waiting", "generating"]
-ErrorKind = Literal["refused", "failed", "unavailable", "interrupted", "timeout", "auth"]
+ErrorKind = Literal["refused", "failed", "unavailable", "busy", "interrupted", "timeout", "auth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,7 @@ _TIMED_OUT = "The video took too long and was abandoned."
 _DECLINED = "The video service couldn't make this video."
 _UNAVAILABLE = "The video service was unavailable."
 _INTERRUPTED = "The connection to the video service broke before it accepted the video."
+_NO_USABLE_LINK = "The video service finished without a video link the bot may open."
 
 
 class GenerationEngine:
@@ -170,6 +171,9 @@ class GenerationEngine:
                 return _failure(error, task_id)
             if status.state == "completed" and status.video_url:
                 return VideoMade(task_id, _task_content(task_id, status), status.video_url, status.preview_url)
+            if status.state == "completed":
+                # Finished without a link the bot may open: asking again will not add one.
+                return GenerationFailed(_NO_USABLE_LINK, "failed", task_id)
             if status.state == "failed":
                 return _reported_failure(task_id, status.error)
             await report(_update_from_task(task_id, status))
@@ -179,7 +183,7 @@ class GenerationEngine:
 # Words with which the vendor family words a content-policy refusal, as opposed to a render failure.
 _REFUSAL_WORDS = re.compile(
     r"polic|violat|declin|refus|unsafe|moderat|inappropriate|not allowed|prohibit|similarity|third.party|"
-    r"copyright|guideline|safety|sensitive|nsfw",
+    r"copyright|guideline|safety|sensitive|nsfw|content filter",
     re.IGNORECASE,
 )
 
@@ -237,6 +241,8 @@ def _failure(error: VideoAPIError, task_id: str | None) -> GenerationFailed:
     if isinstance(error, AuthenticationFailed):
         log.error("the video API refused the key: %s", error)
         return GenerationFailed(error.user_message, "auth", task_id)
-    if isinstance(error, (ServiceUnavailable, RateLimited)):
+    if isinstance(error, RateLimited):  # still busy after every retry: its own sentence says so
+        return GenerationFailed(error.user_message, "busy", task_id)
+    if isinstance(error, ServiceUnavailable):
         return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
     return GenerationFailed(error.user_message, "failed", task_id)

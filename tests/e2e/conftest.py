@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import Tuning, VideoBot
 from bot.core.config import load_settings
+from bot.store import Job
 from bot.videoapi.simulator import Scenario, Simulator
 from fakediscord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
 from tests.fakediscord.fixtures import TypicalGuild, running_bot
@@ -24,6 +25,10 @@ FAST = Tuning(poll_interval=0.02, edit_interval=0.05, edit_rate=40.0, api_backof
 # Tests edit every 50 ms to stay fast; Discord's 5-per-5-s channel buckets would make each video wait
 # seconds for its final edit. The global 50/s bucket stays real, and the load test restores every limit.
 ROOMY = RateLimits(message_edit=BucketLimit(100, 1.0), message_create=BucketLimit(50, 1.0))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cdn(path_padding=0): how the test's media CDN pads its links")
 
 
 @pytest.fixture
@@ -155,3 +160,28 @@ def titles(message: MessageView) -> list[str]:
 def harness(discord_world: TypicalGuild, simulator: Simulator, tmp_path: Path) -> Harness:
     return Harness(discord_world, simulator, tmp_path / "data" / "videobot.sqlite3")
 
+
+async def job_of(bot, message) -> Job:
+    job = await bot.store.jobs.by_message(message.id)
+    assert job is not None
+    return job
+
+
+async def refunded(bot, message) -> bool:
+    """True once the job's units are given back (shortly after its final state is shown)."""
+    job_id = (await job_of(bot, message)).id
+
+    async def check() -> bool:
+        entry = await bot.store.quotas.usage_for_job(job_id)
+        return entry is not None and entry.refunded_at is not None
+
+    await eventually(check, message=f"job {job_id} to be refunded")
+    return True
+
+
+async def start(harness: Harness, prompt: str = "A cow with wings flying over a farm at sunset", user=None,
+                **options):
+    """/video as a member; returns (thread, progress message)."""
+    interaction = await harness.video(user or harness.world.member, prompt, **options)
+    thread = await harness.thread_for(interaction)
+    return thread, await harness.progress_message(thread)

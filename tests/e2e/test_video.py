@@ -6,9 +6,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.store import Job
 from bot.videoapi.simulator import Scenario
-from tests.e2e.conftest import Harness, eventually, titles
+from tests.e2e.conftest import Harness, refunded, start, titles
 
 PROMPT = "A cow with wings flying over a farm at sunset"
 
@@ -46,31 +45,6 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     assert done.button("Open")["url"].startswith(harness.simulator.media_origin)
     assert all(m.mentions_suppressed for m in fake.messages(thread) if m.author.id == fake.bot_user.id)
     assert response.message.mentions == []  # the requester is named, never pinged
-
-
-async def job_of(bot, message) -> Job:
-    job = await bot.store.jobs.by_message(message.id)
-    assert job is not None
-    return job
-
-
-async def refunded(bot, message) -> bool:
-    """True once the job's units are given back (shortly after its final state is shown)."""
-    job_id = (await job_of(bot, message)).id
-
-    async def check() -> bool:
-        entry = await bot.store.quotas.usage_for_job(job_id)
-        return entry is not None and entry.refunded_at is not None
-
-    await eventually(check, message=f"job {job_id} to be refunded")
-    return True
-
-
-async def start(harness: Harness, prompt: str = PROMPT, user=None, **options):
-    """/video as a member; returns (thread, progress message)."""
-    interaction = await harness.video(user or harness.world.member, prompt, **options)
-    thread = await harness.thread_for(interaction)
-    return thread, await harness.progress_message(thread)
 
 
 async def test_video_larger_than_the_upload_limit_is_linked_not_attached(harness: Harness) -> None:
