@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,15 +181,22 @@ class VideoBot(commands.Bot):
             await self.load_extension(extension)
 
     async def sync_commands(self) -> None:
-        """Register slash commands once per start: to the development guild if set (instant), else globally."""
-        if self.settings.dev_guild_id is not None:
-            guild = discord.Object(id=self.settings.dev_guild_id)
+        """Register the slash commands, to the development guild if set (instant) else globally, but only
+        when they changed since the last sync: command syncs have a small rate limit of their own, and a
+        bot restarted twice in a minute must not wait for it."""
+        guild = discord.Object(id=self.settings.dev_guild_id) if self.settings.dev_guild_id is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to development guild %s", len(synced), guild.id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands (they can take up to an hour to appear)", len(synced))
+        commands_now = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(commands_now, sort_keys=True).encode()).hexdigest()
+        key = f"synced-commands:{self.application_id}:{guild.id if guild else 'global'}"
+        if await self.store.state.get(key) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing them again")
+            return
+        synced = await self.tree.sync(guild=guild)
+        await self.store.state.put(key, digest)
+        where = f"to development guild {guild.id}" if guild else "globally (they can take up to an hour to appear)"
+        log.info("synced %d commands %s", len(synced), where)
 
     async def on_message(self, message: discord.Message) -> None:
         """Slash commands only: messages are for the listeners in cogs, never text commands."""

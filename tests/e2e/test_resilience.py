@@ -9,7 +9,7 @@ import pytest
 from bot.app import Tuning
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario
-from fakediscord import RateLimits
+from fakediscord import BucketLimit, RateLimits
 from tests.e2e.conftest import Harness, eventually
 
 SLOW = Scenario(step_delay=0.25, progress_steps=(10, 20, 30, 40, 50, 60, 70, 80, 90))
@@ -102,3 +102,20 @@ async def test_a_thread_archived_mid_generation_is_reopened_for_the_video(harnes
     assert not fake.channel(thread.id).archived
     assert any(a.filename.endswith(".mp4") for a in done.attachments)
     assert expected.hits
+
+
+COMMAND_SYNC = "PUT /applications/{application_id}/guilds/{guild_id}/commands"
+
+
+@pytest.mark.fake_discord(rate_limits=RateLimits(overrides={COMMAND_SYNC: BucketLimit(3, 60.0)}))
+async def test_restarting_three_times_in_a_minute_syncs_the_commands_once(harness: Harness) -> None:
+    # Command syncs have a small rate limit of their own: a bot that synced at every start would use up
+    # the bucket on its third start here and be held up for a minute.
+    for _ in range(3):
+        async with harness.bot():
+            pass
+    syncs = [r for r in harness.fake.requests if r.method == "PUT" and "/commands" in r.path]
+    assert len(syncs) == 1
+    async with harness.bot(VIDEO_MODELS="sora-2"):  # the offered models changed: /video's choices did too
+        pass
+    assert len([r for r in harness.fake.requests if r.method == "PUT" and "/commands" in r.path]) == 2
