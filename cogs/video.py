@@ -145,7 +145,8 @@ class VideoCog(commands.Cog, name=COG_NAME):
             return message_of(await interaction.response.send_message(post))
 
         await self.services.starter.start(
-            plan, member_of(interaction.user, interaction.permissions), post_anchor=post_anchor, thread=thread
+            plan, member_of(interaction.user, interaction.permissions), asked_in=channel.id, post_anchor=post_anchor,
+            thread=thread,
         )
 
     # --- buttons and the Remix form ----------------------------------------------------------------
@@ -201,7 +202,8 @@ class VideoCog(commands.Cog, name=COG_NAME):
             return message_of(await interaction.response.send_message(announcement))
 
         await self.services.starter.start(
-            plan, member_of(interaction.user, interaction.permissions), post_anchor=post_anchor, thread=thread
+            plan, member_of(interaction.user, interaction.permissions), asked_in=thread.id, post_anchor=post_anchor,
+            thread=thread,
         )
 
     # --- replies in a thread ---------------------------------------------------------------------
@@ -261,8 +263,8 @@ class VideoCog(commands.Cog, name=COG_NAME):
             return message  # the member's own reply is what the video answers
 
         await self.services.starter.start(
-            plan, member_of(author, permissions or discord.Permissions.none()), post_anchor=post_anchor,
-            thread=thread,
+            plan, member_of(author, permissions or discord.Permissions.none()), asked_in=thread.id,
+            post_anchor=post_anchor, thread=thread,
         )
 
     @staticmethod

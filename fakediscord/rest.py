@@ -89,6 +89,9 @@ class RestApi(ChannelRoutes, InteractionRoutes):
                 return self._finish(request, method, route, json_response(429, decision.refused, decision.headers))
             try:
                 reply = await handler(request, **match)
+                for stall in self._fake.stalls:  # done, but the answer is held back (see Stall)
+                    if stall.matches(method, route):
+                        await stall.hold()
             except (web.HTTPException, DiscordHTTPError) as exc:
                 if isinstance(exc, web.HTTPException):  # e.g. a body over client_max_size
                     exc = DiscordHTTPError(exc.status, 0, exc.reason)

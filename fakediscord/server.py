@@ -22,6 +22,7 @@ from .ratelimit import RateLimiter, RateLimitHit, RateLimits
 from .readers import MessageView
 from .rest import RequestRecord, RestApi, UnknownRoute
 from .snowflakes import now_iso
+from .stalls import Stall
 from .world import Guild, PermissionValue, World
 
 POLL_INTERVAL = 0.02
@@ -64,6 +65,7 @@ class FakeDiscord:
             on_change=self.notify_change,
         )
         self.messenger = Messenger(self.world, self.dispatch)
+        self.stalls: list[Stall] = []
         self.rest = RestApi(self)
         self.actors = Actors(self)
         self.interactions: dict[str, InteractionRecord] = {}
@@ -91,6 +93,8 @@ class FakeDiscord:
 
     async def close(self) -> None:
         """Close sockets, cancel timers and stop the server."""
+        for stall in self.stalls:
+            stall.release()
         for record in self.interactions.values():
             if record.deadline_handle is not None:
                 record.deadline_handle.cancel()
@@ -203,6 +207,13 @@ class FakeDiscord:
         thread.archive_timestamp = now_iso()
         self.dispatch("THREAD_UPDATE", payloads.thread(thread, bot_id=self.bot_user.id))
         self.notify_change()
+
+    def stall(self, route: str) -> Stall:
+        """Hold every request to ``route`` (``"METHOD /path/{template}"``) until the Stall is released."""
+        method, path = route.split(" ", 1)
+        stall = Stall(method, path)
+        self.stalls.append(stall)
+        return stall
 
     def delete_message(self, message: MessageRef) -> None:
         """A moderator deletes a message (MESSAGE_DELETE); REST then answers 10008 Unknown Message for it."""

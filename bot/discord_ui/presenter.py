@@ -166,7 +166,7 @@ class DiscordPresenter:
 
     async def notify(self, places: Places, text: str) -> Delivery:
         """Tell the member something in plain words, in the thread if it exists, else beside their post."""
-        targets: list[tuple[DeliveredTo, int, int | None]] = []
+        targets: list[tuple[DeliveredTo, int, int | None]] = []  # (where, channel, message to reply to)
         if places.thread_id is not None and places.thread_id not in self._gone:
             targets.append(("thread", places.thread_id, None))
         if places.outside is not None:

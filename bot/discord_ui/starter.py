@@ -45,12 +45,14 @@ class VideoStarter:
         plan: VideoPlan,
         member: Member,
         *,
+        asked_in: int,
         post_anchor: PostAnchor,
         thread: discord.Thread | None,
     ) -> Job:
-        """Start `plan` for `member`. `post_anchor` posts (or returns) the message the video answers;
-        `thread` is where the progress message goes, or None to open a thread from the anchor."""
-        admission = await self._videos.admit(plan, member)
+        """Start `plan` for `member`, who asked in channel `asked_in`. `post_anchor` posts (or returns) the
+        message the video answers; `thread` is where the progress message goes, or None to open a thread
+        from the anchor."""
+        admission = await self._videos.admit(plan, member, asked_in=asked_in)
         job = admission.job
         try:
             anchor = await post_anchor()

@@ -115,11 +115,11 @@ class JobExecution:
     async def places(self, job: Job) -> Places:
         """Where the job can speak to its member. A thread hangs off the public post that opened it, and
         Discord gives a thread the ID of that post: the conversation knows both."""
-        outside = None
+        outside: tuple[int, int | None] | None = None
         if job.conversation_id is not None:
             conversation = await self._store.conversations.get(job.conversation_id)
             outside = (conversation.channel_id, conversation.thread_id)
-        elif job.post_channel_id is not None and job.post_message_id and job.post_channel_id != job.channel_id:
+        elif job.post_channel_id is not None and job.post_channel_id != job.channel_id:
             outside = (job.post_channel_id, job.post_message_id)
         return Places(job.guild_id, job.channel_id, job.message_id, outside)
 

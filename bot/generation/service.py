@@ -168,11 +168,12 @@ class VideoService:
 
     # --- charging, launching, giving back ---------------------------------------------------------
 
-    async def admit(self, plan: VideoPlan, member: Member) -> Admission:
-        """Charge and record the planned job (QuotaRefused says why not)."""
+    async def admit(self, plan: VideoPlan, member: Member, *, asked_in: int | None = None) -> Admission:
+        """Charge and record the planned job (QuotaRefused says why not); `asked_in` is the channel or
+        thread where the member asked, which is where their post will be."""
         return await self._quotas.admit(
             plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number,
-            conversation_id=plan.conversation.id if plan.conversation else None,
+            conversation_id=plan.conversation.id if plan.conversation else None, asked_in=asked_in,
         )
 
     async def posted(self, job: Job, *, channel_id: int, message_id: int) -> None:

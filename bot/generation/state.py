@@ -83,7 +83,9 @@ class Places:
     guild_id: int
     thread_id: int | None = None  # the thread of the progress message
     message_id: int | None = None  # the progress message
-    outside: tuple[int, int] | None = None  # (channel, message) outside the thread: the post it hangs off
+    # (channel, message) outside the thread: the post it hangs off, or only the channel where the member
+    # asked when the bot stopped before it could post (message None)
+    outside: tuple[int, int | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,10 +103,13 @@ class QuotaService:
         params: JobParams,
         remix_number: int | None = None,
         conversation_id: int | None = None,
+        asked_in: int | None = None,
     ) -> Admission:
         """Create the job and charge it, or raise QuotaRefused and leave nothing behind.
 
-        The job row is complete when the transaction commits: what the member has left is written with it.
+        The job row is complete when the transaction commits: what the member has left is written with it,
+        and `asked_in`, the channel where they asked (so even a restart before anything was posted can
+        still answer them there).
         """
         guild = await self._store.settings.get(guild_id)
         limit = await self.effective_limit(guild_id, member)
@@ -134,6 +137,7 @@ class QuotaService:
                 cost=cost,
                 remix_number=remix_number,
                 conversation_id=conversation_id,
+                post_channel_id=asked_in,
             )
             reservation = await self._store.quotas.reserve(
                 guild_id=guild_id, user_id=member.user_id, job_id=job.id, units=cost, since=since, limit=limit.units

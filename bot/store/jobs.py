@@ -62,14 +62,16 @@ class Jobs:
         channel_id: int | None = None,
         message_id: int | None = None,
         remix_number: int | None = None,
+        post_channel_id: int | None = None,
     ) -> Job:
         """Record an accepted job as queued."""
         job_id = await self._db.insert(
             "INSERT INTO jobs (guild_id, user_id, conversation_id, request_turn_id, model, params, cost,"
-            " channel_id, message_id, remix_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " channel_id, message_id, remix_number, post_channel_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id, user_id, conversation_id, request_turn_id, model, params.to_json(), cost,
-                channel_id, message_id, remix_number, self._db.now(),
+                channel_id, message_id, remix_number, post_channel_id, self._db.now(),
             ),
         )
         return await self.get(job_id)
