@@ -4,6 +4,7 @@ presenter is a recorder standing where the Discord side would be."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -68,10 +69,12 @@ def quotas(store: Store, settings: Settings) -> QuotaService:
     return QuotaService(store, settings)
 
 
-@pytest.fixture
-async def runner(
+@asynccontextmanager
+async def running(
     store: Store, settings: Settings, quotas: QuotaService, presenter: RecordingPresenter
 ) -> AsyncIterator[JobRunner]:
+    """A JobRunner over the simulator (2 videos at once per server, 4 in all); a second one on the same
+    database is what the next start of the bot builds."""
     async with aiohttp.ClientSession() as session:
         api = VideoAPI(settings.video_api_base_url, settings.video_api_key.reveal(), session, backoff=0.01,
                        read_timeout=5, trusted_media_origins=settings.trusted_media_origins)
@@ -79,8 +82,18 @@ async def runner(
             store=store, engine=GenerationEngine(api, poll_interval=0.01, deadline=30), presenter=presenter,
             quotas=quotas, caps=Caps(total=4, per_guild=2), history_max_turns=20,
         )
+        try:
+            yield runner
+        finally:
+            await runner.shutdown()
+
+
+@pytest.fixture
+async def runner(
+    store: Store, settings: Settings, quotas: QuotaService, presenter: RecordingPresenter
+) -> AsyncIterator[JobRunner]:
+    async with running(store, settings, quotas, presenter) as runner:
         yield runner
-        await runner.shutdown()
 
 
 @pytest.fixture

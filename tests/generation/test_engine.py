@@ -116,3 +116,26 @@ async def test_image_to_video_uses_the_task_endpoint(engine: GenerationEngine, s
     create = next(r for r in simulator.requests if r.path == "/v1/video/create")
     assert create.json["images"] == ["https://cdn.example/cow.png"] and create.json["prompt"] == PROMPT
     assert "Generation Complete ✅" in outcome.content
+
+
+async def test_a_task_that_finishes_without_a_usable_link_fails_at_once(simulator: Simulator) -> None:
+    # The links point at a private address the bot may not open: polling must not wait for the deadline.
+    unsafe = Simulator(media_base_url="http://192.168.1.10:9000")
+    await unsafe.start()
+    try:
+        unsafe.enqueue(Scenario(drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
+        async with aiohttp.ClientSession() as session:
+            assert unsafe.base_url
+            api = VideoAPI(unsafe.base_url, "sk-test-key-0123456789", session, backoff=0.01, read_timeout=5)
+            engine = GenerationEngine(api, poll_interval=0.01, deadline=5)
+            result, _ = await run(engine)
+        # Not "timeout": the first answer that said "completed" ended it, long before the deadline.
+        assert "without a video link the bot may open" in failed(result, "failed").error
+    finally:
+        await unsafe.close()
+
+
+async def test_still_busy_after_every_retry_says_so(engine: GenerationEngine, simulator: Simulator) -> None:
+    simulator.enqueue(Scenario(http_status=429, http_error_times=99))
+    result, _ = await run(engine)
+    assert failed(result, "busy").error == "The video service is busy right now. Try again in a minute."
