@@ -38,6 +38,8 @@ from bot.videoapi import VideoAPI
 log = logging.getLogger(__name__)
 
 EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings")
+API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
+DELIVERIES_AT_ONCE: Final = 8  # finished videos downloaded (and uploaded) at once: bounds memory and the pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,8 @@ class Tuning:
 
     poll_interval: float = 5.0  # seconds between task queries when a stream is not available
     edit_interval: float = 1.0  # seconds between two edits of one progress message
-    edit_rate: float = 25.0  # progress edits per second across all messages (Discord allows 50 requests/s)
+    edit_rate: float = 38.0  # progress edits per second across all messages, just under the global budget:
+    # more would only wait in the budget and go out stale; urgent requests overtake them there anyway
     api_backoff: float = 1.0  # first retry delay towards the video API
     global_requests_per_second: int = 40  # all REST calls to Discord together (Discord allows 50; network
     # jitter can bunch requests paced at the client, so leave a margin)
@@ -120,11 +123,21 @@ class VideoBot(commands.Bot):
         resources.push_async_callback(self.store.close)
         # Jobs up to here were left by an earlier run; newer ones are this process's own.
         resume_up_to = await self.store.jobs.latest_id()
-        # No total timeout: a video stream may run for an hour. The read timeout bounds silence instead.
+        # Two pools, so that neither can starve the other: one for the video API, with a connection for
+        # every stream the caps allow plus room for polls (so no request ever waits for a connection and a
+        # read timeout measures the service's silence, never our own queue), one for media downloads.
+        # No total timeout: a video stream may run for an hour; the read timeout bounds silence instead.
+        api_connections = settings.max_jobs_global + API_CONNECTIONS_FOR_QUERIES
         self.http_session = session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.stream_read_timeout)
+            connector=aiohttp.TCPConnector(limit=api_connections, limit_per_host=api_connections),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.stream_read_timeout),
         )
         resources.push_async_callback(session.close)
+        media_session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=DELIVERIES_AT_ONCE),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60),
+        )
+        resources.push_async_callback(media_session.close)
         # Disconnecting from Discord comes before the session and the database close (no event handler
         # is left using them) and after every background task below has stopped (none is left posting).
         resources.push_async_callback(super().close)
@@ -142,8 +155,14 @@ class VideoBot(commands.Bot):
         resources.push_async_callback(editor.close)
         modlog = ModLog(self, self.store)
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
-        presenter = DiscordPresenter(self, editor, session, trusted_media_origins=settings.trusted_media_origins)
-        engine = GenerationEngine(video_api, poll_interval=tuning.poll_interval, deadline=settings.job_deadline)
+        presenter = DiscordPresenter(
+            self, editor, media_session, trusted_media_origins=settings.trusted_media_origins,
+            deliveries_at_once=DELIVERIES_AT_ONCE,
+        )
+        engine = GenerationEngine(
+            video_api, poll_interval=tuning.poll_interval, polls_per_second=settings.polls_per_second,
+            deadline=settings.job_deadline,
+        )
         self.runner = JobRunner(
             store=self.store,
             engine=engine,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.discord_ui.moderation_render import generation_line
+from bot.discord_ui.ratelimit import Priority, rest_priority
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ class ModLog:
     def _spawn(self, work: Awaitable[None], name: str) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
-                await work
+                with rest_priority(Priority.LOG):  # after everything a member is waiting for
+                    await work
             except discord.HTTPException as error:
                 log.warning("%s: Discord refused the moderator-log post (%s %s)", name, error.status, error.text)
             except Exception:

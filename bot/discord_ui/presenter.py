@@ -8,6 +8,7 @@ final state goes down a ladder until Discord accepts it (see `conclude`), and sa
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
@@ -20,6 +21,7 @@ import discord
 
 from bot.discord_ui.attachments import Attachments, prepare_attachments
 from bot.discord_ui.editor import EditAbandoned, ProgressEditor
+from bot.discord_ui.ratelimit import Priority, rest_priority
 from bot.discord_ui.refusals import Refusal, classify, in_words
 from bot.discord_ui.render import Rendered, render_progress
 from bot.generation.state import DeliveredTo, Delivery, Phase, Places, ProgressState
@@ -86,12 +88,16 @@ class DiscordPresenter:
         *,
         trusted_media_origins: Sequence[str] = (),
         download_timeout: float = 120.0,
+        deliveries_at_once: int = 8,
     ) -> None:
         self._client = client
         self._editor = editor
         self._session = session
         self._trusted = tuple(trusted_media_origins)
         self._download_timeout = download_timeout
+        # Finished videos delivered at once (the media pool has as many connections): memory stays bounded
+        # when hundreds finish together, and a download's timeout never counts a wait for a connection.
+        self._deliveries = asyncio.Semaphore(deliveries_at_once)
         self._gone = _Memory()  # message and thread IDs: deleted, or closed to the bot
         self._paused = _Memory()  # message IDs that refused an intermediate edit: only the final is tried
 
@@ -103,10 +109,12 @@ class DiscordPresenter:
         if message is None or message.id in self._paused:
             return
         rendered = render_progress(state)
+        priority = Priority.QUEUE if state.phase is Phase.QUEUED else Priority.PROGRESS
 
         async def apply() -> None:
             try:
-                await message.edit(embed=rendered.embed, view=rendered.view)
+                with rest_priority(priority):
+                    await message.edit(embed=rendered.embed, view=rendered.view)
             except discord.HTTPException as error:
                 self._intermediate_refused(places, message.id, error)
 
@@ -137,6 +145,12 @@ class DiscordPresenter:
         3. a new message in the thread, when the progress message is gone;
         4. a reply to the starter post outside the thread, when the thread is gone, locked or closed.
         """
+        if state.phase is not Phase.FINISHED or not state.video_url:
+            return await self._deliver(places, state)
+        async with self._deliveries:  # a finished video's files are held from their download to their upload
+            return await self._deliver(places, state)
+
+    async def _deliver(self, places: Places, state: ProgressState) -> Delivery:
         full, link_only = await self._payloads(places.guild_id, state)
         reasons: list[str] = []
         message = self._progress_message(places)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.pacing import RatePacer
 from bot.store import JobParams
 from bot.videoapi import (
     AuthenticationFailed,
@@ -80,12 +82,21 @@ class GenerationEngine:
     """Runs jobs against a VideoAPI."""
 
     def __init__(
-        self, api: VideoAPI, *, poll_interval: float = 5.0, deadline: float = 3600.0, poll_outage_limit: int = 20
+        self,
+        api: VideoAPI,
+        *,
+        poll_interval: float = 5.0,
+        polls_per_second: float = 20.0,
+        deadline: float = 3600.0,
+        poll_outage_limit: int = 20,
     ) -> None:
         self._api = api
         self._poll_interval = poll_interval
+        # All jobs' polls together: a thousand tasks resumed at once must not hit the vendor as one wave.
+        self._poll_pacer = RatePacer(polls_per_second)
         self._deadline = deadline
         self._poll_outage_limit = poll_outage_limit
+        self._random = random.Random()
 
     async def run(
         self,
@@ -100,7 +111,7 @@ class GenerationEngine:
         try:
             async with asyncio.timeout(self._deadline):
                 if task_id:
-                    return await self._poll(task_id, model, report)
+                    return await self._poll(task_id, model, report, resumed=True)
                 if params.image_url:
                     return await self._from_image(model, params, report)
                 return await self._stream(model, params, history, report)
@@ -151,11 +162,18 @@ class GenerationEngine:
             return _failure(error, None)
         return await self._poll(task_id, model, report)  # which reports the new task ID first
 
-    async def _poll(self, task_id: str, model: str, report: Report) -> Outcome:
-        """Ask for the task until it ends. GETs are safe to repeat, so outages are waited out."""
+    async def _poll(self, task_id: str, model: str, report: Report, *, resumed: bool = False) -> Outcome:
+        """Ask for the task until it ends. GETs are safe to repeat, so outages are waited out.
+
+        Polls are jittered and paced across all jobs; a resumed job (one of many after a restart) starts
+        at a random point of its first interval, so that the restart does not poll in one wave.
+        """
         failures = 0
         await report(Update("waiting", task_id=task_id))
+        if resumed:
+            await asyncio.sleep(self._random.uniform(0, self._poll_interval))
         while True:
+            await self._poll_pacer.turn()
             try:
                 status = await self._api.get_task(task_id, model)
                 failures = 0
@@ -177,7 +195,7 @@ class GenerationEngine:
             if status.state == "failed":
                 return _reported_failure(task_id, status.error)
             await report(_update_from_task(task_id, status))
-            await asyncio.sleep(self._poll_interval)
+            await asyncio.sleep(self._poll_interval * self._random.uniform(0.8, 1.2))
 
 
 # Words with which the vendor family words a content-policy refusal, as opposed to a render failure.

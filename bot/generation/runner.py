@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -34,11 +35,18 @@ class Caps:
     per_guild: int
 
 
+QUEUE_REFRESH = 3.0  # seconds between two updates of one message's place in line
+
+
 @dataclass(slots=True)
 class _Ticket:
     job: Job
     guild_cap: int
+    # False for a resumed job the vendor is already making: it only polls, so it neither waits for nor
+    # takes a place meant for new submissions.
+    counts: bool = True
     shown: tuple[int, str] | None = None  # the queue position and reason last shown
+    shown_at: float = -QUEUE_REFRESH
 
 
 class JobRunner:
@@ -64,6 +72,7 @@ class JobRunner:
         self._waiting: list[_Ticket] = []
         self._running: dict[int, tuple[_Ticket, asyncio.Task[None]]] = {}
         self._side_tasks = TaskGroup()
+        self._refresh: asyncio.TimerHandle | None = None  # the next update of places in line, when one is due
         self._ended_listeners: list[JobListener] = []
         self._started_listeners: list[JobListener] = []
 
@@ -121,7 +130,7 @@ class JobRunner:
                 await self._execution.never_started(job)
                 self._execution.settled.discard(job.id)
                 continue
-            await self._enqueue(job)
+            await self._enqueue(job, counts=job.task_id is None)
             resumed += 1
         self._pump()
         if resumed:
@@ -131,6 +140,8 @@ class JobRunner:
     async def shutdown(self) -> None:
         """Stop every task without ending its job, so the next start resumes it."""
         self._execution.closing = True
+        if self._refresh is not None:
+            self._refresh.cancel()
         tasks = [task for _, task in self._running.values()]
         for task in tasks:
             task.cancel()
@@ -140,34 +151,61 @@ class JobRunner:
 
     # --- scheduling -------------------------------------------------------------------------------
 
-    async def _enqueue(self, job: Job) -> None:
+    async def _enqueue(self, job: Job, *, counts: bool = True) -> None:
         guild = await self._store.settings.get(job.guild_id)
-        self._waiting.append(_Ticket(job, guild.max_jobs_per_guild or self._caps.per_guild))
+        self._waiting.append(_Ticket(job, guild.max_jobs_per_guild or self._caps.per_guild, counts))
 
-    def _blocked_by(self, ticket: _Ticket) -> str | None:
-        running = [t for t, _ in self._running.values()]
-        if sum(t.job.guild_id == ticket.job.guild_id for t in running) >= ticket.guild_cap:
+    def _blocked_by(self, ticket: _Ticket, per_guild: Counter[int], total: int) -> str:
+        """Why a waiting job cannot start ("" when it can), given what counts as running now."""
+        if not ticket.counts:
+            return ""
+        if per_guild[ticket.job.guild_id] >= ticket.guild_cap:
             return f"Server limit: {ticket.guild_cap} video{'s' if ticket.guild_cap != 1 else ''} at a time"
-        if len(running) >= self._caps.total:
+        if total >= self._caps.total:
             return "The bot is at its limit of videos at a time; yours starts as soon as one finishes."
-        return None
+        return ""
 
     def _pump(self) -> None:
-        """Start every waiting job whose caps allow it; tell the others where they stand."""
+        """Start every waiting job whose caps allow it, oldest first; the others keep their place."""
         if self._execution.closing:
             return
-        for ticket in list(self._waiting):
-            if self._blocked_by(ticket) is None:
-                self._waiting.remove(ticket)
-                task = asyncio.create_task(self._execution.run(ticket.job.id), name=f"job-{ticket.job.id}")
-                self._running[ticket.job.id] = (ticket, task)
-                task.add_done_callback(functools.partial(self._finished, ticket.job.id))
+        per_guild = Counter(t.job.guild_id for t, _ in self._running.values() if t.counts)
+        total = sum(per_guild.values())
+        still_waiting = []
+        for ticket in self._waiting:
+            if self._blocked_by(ticket, per_guild, total):
+                still_waiting.append(ticket)
+                continue
+            task = asyncio.create_task(self._execution.run(ticket.job.id), name=f"job-{ticket.job.id}")
+            self._running[ticket.job.id] = (ticket, task)
+            task.add_done_callback(functools.partial(self._finished, ticket.job.id))
+            if ticket.counts:
+                per_guild[ticket.job.guild_id] += 1
+                total += 1
+        self._waiting = still_waiting
+        self._announce_places(per_guild, total)
+
+    def _announce_places(self, per_guild: Counter[int], total: int) -> None:
+        """Tell waiting members where they stand: a new place at most every QUEUE_REFRESH seconds per message
+        (a line of hundreds moves on every finished video; its members need the gist, not every step)."""
+        now = asyncio.get_running_loop().time()
+        stale = False
         for position, ticket in enumerate(self._waiting, start=1):
-            reason = self._blocked_by(ticket) or ""
-            if ticket.shown != (position, reason):
-                ticket.shown = (position, reason)
-                state = progress_state(ticket.job, phase=Phase.QUEUED, queue_position=position, queue_reason=reason)
-                self._presenter.show(_places_known(ticket.job), state)
+            place = (position, self._blocked_by(ticket, per_guild, total))
+            if ticket.shown == place:
+                continue
+            if ticket.shown is not None and now - ticket.shown_at < QUEUE_REFRESH:
+                stale = True
+                continue
+            ticket.shown, ticket.shown_at = place, now
+            state = progress_state(ticket.job, phase=Phase.QUEUED, queue_position=place[0], queue_reason=place[1])
+            self._presenter.show(_places_known(ticket.job), state)
+        if stale and self._refresh is None:
+            self._refresh = asyncio.get_running_loop().call_later(QUEUE_REFRESH, self._refresh_places)
+
+    def _refresh_places(self) -> None:
+        self._refresh = None
+        self._pump()
 
     def _finished(self, job_id: int, task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)

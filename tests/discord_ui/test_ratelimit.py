@@ -1,23 +1,71 @@
-"""The global REST budget keeps any one-second window under the limit, in arrival order."""
+"""The global REST budget: no second ever holds more sends than the limit, however late granted requests
+leave, and what members wait for goes before progress, queue positions and the moderator log."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.discord_ui.ratelimit import GlobalRequestBudget
+from bot.discord_ui.ratelimit import GlobalRequestBudget, Priority
 
 
 async def test_no_window_holds_more_than_the_limit() -> None:
     budget = GlobalRequestBudget(limit=10, per=0.2)
     loop = asyncio.get_running_loop()
-    granted: list[float] = []
+    sent: list[float] = []
 
     async def request() -> None:
         await budget.acquire()
-        granted.append(loop.time())
+        sent.append(loop.time())
+        budget.sent()
 
     await asyncio.gather(*(request() for _ in range(35)))
-    assert len(granted) == 35
-    for start in granted:  # every window that begins at a send
-        assert sum(1 for t in granted if start <= t < start + 0.2 - 1e-3) <= 10
-    assert granted == sorted(granted)
+    assert len(sent) == 35
+    for start in sent:  # every window that begins at a send
+        assert sum(1 for t in sent if start <= t < start + 0.2 - 1e-3) <= 10
+    assert sent == sorted(sent)
+
+
+async def test_a_request_that_leaves_late_still_counts_from_when_it_left() -> None:
+    budget = GlobalRequestBudget(limit=4, per=0.2)
+    loop = asyncio.get_running_loop()
+    sent: list[float] = []
+
+    async def request(delay: float) -> None:
+        await budget.acquire()
+        await asyncio.sleep(delay)  # a busy loop or a slow connection between the grant and the send
+        sent.append(loop.time())
+        budget.sent()
+
+    await asyncio.gather(*(request(0.15 if n < 4 else 0.0) for n in range(12)))
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 0.2 - 1e-3) <= 4
+
+
+async def test_urgent_requests_overtake_progress_queue_and_log() -> None:
+    budget = GlobalRequestBudget(limit=2, per=0.1)
+    order: list[Priority] = []
+
+    async def request(priority: Priority) -> None:
+        await budget.acquire(priority)
+        order.append(priority)
+        budget.sent()
+
+    low = [Priority.LOG, Priority.QUEUE, Priority.PROGRESS] * 3
+    tasks = [asyncio.create_task(request(p)) for p in low]
+    await asyncio.sleep(0)  # the first two take the window; the rest wait
+    tasks.append(asyncio.create_task(request(Priority.STATE)))
+    await asyncio.gather(*tasks)
+    waited = order[2:]
+    assert waited[0] is Priority.STATE
+    assert waited[1:] == sorted(waited[1:])  # then progress, then queue positions, then the log
+
+
+async def test_a_caller_that_gives_up_frees_its_place() -> None:
+    budget = GlobalRequestBudget(limit=1, per=10.0)
+    await budget.acquire()
+    budget.sent()
+    waiter = asyncio.create_task(budget.acquire())
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    assert budget.granted[Priority.STATE] == 1
