@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.core.catalog import MODELS, ORIENTATIONS
 from bot.core.errors import BotError
+from bot.discord_ui.acknowledge import acknowledge, answer_publicly
 from bot.discord_ui.boundary import report_failure, user_sentence
 from bot.discord_ui.components import (
     BUTTON_ID,
@@ -30,7 +31,6 @@ from bot.discord_ui.members import member_of
 from bot.discord_ui.permissions import check_bot_permissions
 from bot.discord_ui.render import remix_request_text, starter_text
 from bot.discord_ui.services import Services, services_of
-from bot.discord_ui.starter import message_of
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.generation.requests import ImageInput
 from bot.generation.service import VideoOptions, VideoPlan
@@ -129,20 +129,21 @@ class VideoCog(commands.Cog, name=COG_NAME):
         return video
 
     async def start_video(self, interaction: discord.Interaction, options: VideoOptions) -> None:
-        """Plan, charge, answer with a public post, open the thread (unless in one) and start the job."""
+        """Acknowledge, plan, charge, post publicly, open the thread (unless in one) and start the job."""
         channel, guild = interaction.channel, interaction.guild
         assert guild is not None and channel is not None
         thread = channel if isinstance(channel, discord.Thread) else None
+        check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
+        await acknowledge(interaction)
         home = (thread.parent_id or thread.id) if thread else channel.id
         plan = await self.services.videos.plan_video(
             guild.id, options, channel_id=home, thread_id=thread.id if thread else None
         )
-        check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
         post = starter_text(plan.params.prompt, interaction.user.id, plan.model, plan.params.orientation,
                             plan.params.duration)
 
         async def post_anchor() -> discord.Message:
-            return message_of(await interaction.response.send_message(post))
+            return await answer_publicly(interaction, post)
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=channel.id, post_anchor=post_anchor,
@@ -162,12 +163,13 @@ class VideoCog(commands.Cog, name=COG_NAME):
         """Route a click on one of a job's buttons."""
         videos = self.services.videos
         if action == "cancel":
-            await videos.cancel(job_id, member_of(interaction.user, interaction.permissions))
             await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
+            await videos.cancel(job_id, member_of(interaction.user, interaction.permissions))
         elif action == "remix":
             await videos.check_remixable(job_id)
-            await interaction.response.send_modal(RemixModal(job_id))
+            await interaction.response.send_modal(RemixModal(job_id))  # a form must be the first answer
         else:
+            await acknowledge(interaction)
             plan = await videos.plan_repeat(job_id, "reroll" if action == "reroll" else "retry")
             await self._start_in_thread(interaction, plan, ANNOUNCEMENTS[action].format(user=interaction.user.id))
 
@@ -189,6 +191,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         thread = interaction.channel
         if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
+        await acknowledge(interaction)
         plan = await self.services.videos.plan_remix_of_job(job_id, thread.id, instruction)
         await self._start_in_thread(interaction, plan, remix_request_text(plan.params.prompt, interaction.user.id))
 
@@ -199,7 +202,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         check_bot_permissions(interaction.app_permissions, in_thread=True)
 
         async def post_anchor() -> discord.Message:
-            return message_of(await interaction.response.send_message(announcement))
+            return await answer_publicly(interaction, announcement)
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=thread.id, post_anchor=post_anchor,

@@ -192,7 +192,7 @@ class InteractionRoutes(RouteHelpers):
         data = self._validated(body)
         flags = int(data.get("flags") or 0)
         original = None if record.original_message_id is None else self._world.messages.get(record.original_message_id)
-        if record.loading and original is not None and original.flags & FLAG_LOADING:
+        if record.loading and original is not None and not original.deleted and original.flags & FLAG_LOADING:
             self._check_thread_open(original)
             attachments = self._attachments(body, record.channel, original.attachments, ephemeral=original.ephemeral)
             message = self._fake.messenger.edit(original, data, attachments=attachments, clear_loading=True)

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import BotError
+from bot.discord_ui.acknowledge import withdraw_placeholder
 from bot.discord_ui.permissions import permission_label
 from bot.discord_ui.render import timestamp
 from bot.quotas.admission import QuotaRefused
@@ -41,6 +42,8 @@ def describe_failure(error: app_commands.AppCommandError) -> str | None:
 
 async def reply_privately(interaction: discord.Interaction, message: str) -> None:
     """Send an ephemeral sentence whether or not the interaction was already answered."""
+    # A public "thinking…" placeholder goes first: the next followup would otherwise fill it, publicly.
+    await withdraw_placeholder(interaction)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

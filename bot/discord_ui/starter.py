@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Final
 
 import discord
 
@@ -24,14 +24,6 @@ log = logging.getLogger(__name__)
 THREAD_ARCHIVE_MINUTES: Final = 1440
 
 PostAnchor = Callable[[], Awaitable[discord.Message]]
-
-
-def message_of(response: Any) -> discord.Message:
-    """The message an interaction response created."""
-    resource = getattr(response, "resource", None)
-    if not isinstance(resource, discord.Message):
-        raise BotError("Discord didn't return the message I just posted. Please try again.")
-    return resource
 
 
 class VideoStarter:

@@ -105,13 +105,25 @@ class Harness:
 
     async def thread_for(self, interaction) -> Channel:
         """The thread the bot opened from its public post."""
-        response = await interaction.wait_response()
-        assert response.message is not None
-        await self.fake.wait_until(lambda: self.fake.thread_of(response.message.id) is not None,
-                                   message="the video thread")
-        thread = self.fake.thread_of(response.message.id)
+        post = await public_post(interaction)
+        await self.fake.wait_until(lambda: self.fake.thread_of(post.id) is not None, message="the video thread")
+        thread = self.fake.thread_of(post.id)
         assert thread is not None
         return thread
+
+    async def private_answer(self, interaction) -> str:
+        """What only the member saw: the private answer itself, or, when the bot had acknowledged a start
+        with its public "thinking…" placeholder, the private followup, once the placeholder is gone."""
+        response = await interaction.wait_response()
+        if response.ephemeral:
+            assert response.message is not None
+            return response.message.content
+        followup, = await interaction.wait_followups()
+        assert followup.ephemeral_user_id is not None  # only the member sees it
+        if response.kind == "deferred":  # a "thinking…" placeholder was shown: it must not stay behind
+            await self.fake.wait_until(lambda: self.fake.message(response.message_id).deleted,
+                                       message="the placeholder to be removed")
+        return followup.content
 
     async def progress_message(self, thread: Channel, index: int = 0) -> MessageView:
         """The bot's index-th progress message in a thread."""
@@ -159,6 +171,11 @@ def titles(message: MessageView) -> list[str]:
 @pytest.fixture
 def harness(discord_world: TypicalGuild, simulator: Simulator, tmp_path: Path) -> Harness:
     return Harness(discord_world, simulator, tmp_path / "data" / "videobot.sqlite3")
+
+
+async def public_post(interaction) -> MessageView:
+    """The public post a start answered with (the "thinking…" placeholder, once it says what it is)."""
+    return await interaction.wait_done()
 
 
 async def job_of(bot, message) -> Job:

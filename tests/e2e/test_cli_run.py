@@ -37,9 +37,9 @@ async def test_videobot_simulate_makes_a_video_and_stops_on_sigterm(
             timeout=20, message="the bot to sync its commands and connect",
         )
         interaction = await fake.slash(world.member, world.channel, "video", prompt="a cow with wings")
-        response = await interaction.wait_response()
-        assert response.message is not None and response.message.content.startswith("🎬 **a cow with wings**")
-        starter = response.message.id
+        post = await interaction.wait_done()
+        assert post.content.startswith("🎬 **a cow with wings**")
+        starter = post.id
         await fake.wait_until(lambda: fake.thread_of(starter) is not None, message="the video thread")
         thread = fake.thread_of(starter)
         assert thread is not None

@@ -15,7 +15,7 @@ from aiohttp import ClientSession, web
 
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario, Simulator
-from tests.e2e.conftest import Harness, eventually, job_of, start
+from tests.e2e.conftest import Harness, eventually, job_of, public_post, start
 
 SLOW = Scenario(step_delay=0.2, progress_steps=(10, 20, 30, 40, 50, 60, 70, 80, 90))
 
@@ -116,7 +116,7 @@ async def test_thread_deleted_mid_job_the_video_arrives_beside_the_starter_post(
     expected = fake.expect_violation(10003)  # Unknown Channel
     async with harness.bot() as bot:
         interaction = await harness.video(world.member, "a thread that will be deleted")
-        starter = (await interaction.wait_response()).message
+        starter = await public_post(interaction)
         thread = await harness.thread_for(interaction)
         progress = await harness.progress_message(thread)
         await harness.wait_title(progress, "🎞️ Generating")
@@ -138,7 +138,7 @@ async def test_archived_and_locked_thread_the_video_goes_beside_the_post_without
     expected = fake.expect_violation(50083)  # Discord answers every write to the locked thread this way
     async with harness.bot() as bot:
         interaction = await harness.video(world.member, "a thread that will be locked")
-        starter = (await interaction.wait_response()).message
+        starter = await public_post(interaction)
         thread = await harness.thread_for(interaction)
         progress = await harness.progress_message(thread)
         await harness.wait_title(progress, "🎞️ Generating")
@@ -198,9 +198,8 @@ async def test_cancel_after_the_video_is_made_is_too_late_and_the_video_arrives(
         _, progress = await start(harness)
         await fake.wait_until(lambda: cdn.requests > 0, timeout=10, message="the download to start")
         click = await fake.click(world.member, progress, "Cancel")
-        answer = await click.wait_response()
-        assert answer.ephemeral
-        assert answer.message.content == "Too late to cancel: the video is finished and on its way to this thread."
+        answer = await harness.private_answer(click)
+        assert answer == "Too late to cancel: the video is finished and on its way to this thread."
         done = await harness.wait_title(progress, "✅ Finished in")
         job = await job_of(bot, progress)
         await eventually(lambda: _ended(bot, job.id), message="the job to end")

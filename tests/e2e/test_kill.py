@@ -74,7 +74,7 @@ async def test_killed_between_the_public_post_and_the_progress_message_every_mem
         posts = []
         for n, member in enumerate(members):
             interaction = await fake.slash(member, world.channel, "video", prompt=f"video number {n}")
-            posts.append((await interaction.wait_response()).message)
+            posts.append(await interaction.wait_done())
         # discord.py sends one request per route at a time until it knows its bucket: one held start is
         # enough to hold the others behind it, each with its public post answered.
         await fake.wait_until(lambda: stall.held >= 1, timeout=10, message="the starts to be held")

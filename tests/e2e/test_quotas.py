@@ -23,9 +23,7 @@ SLOW = Scenario(step_delay=0.3, progress_steps=tuple(range(10, 100, 10)))
 async def answer(harness: Harness, user: User, command: str, channel: Channel | None = None, **options: Any) -> str:
     """Run a slash command and return the private answer's text."""
     interaction = await harness.fake.slash(user, channel or harness.world.channel, command, **options)
-    response = await interaction.wait_response()
-    assert response.ephemeral and response.message is not None
-    return response.message.content
+    return await harness.private_answer(interaction)
 
 
 async def log_lines(harness: Harness, channel: Channel, count: int) -> list[MessageView]:

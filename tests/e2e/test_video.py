@@ -7,7 +7,7 @@ import discord
 import pytest
 
 from bot.videoapi.simulator import Scenario
-from tests.e2e.conftest import Harness, refunded, start, titles
+from tests.e2e.conftest import Harness, public_post, refunded, start, titles
 
 PROMPT = "A cow with wings flying over a farm at sunset"
 
@@ -19,8 +19,9 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     async with harness.bot():
         interaction = await harness.video(world.member, PROMPT, duration=15)
         response = await interaction.wait_response()
-        assert response.message is not None and not response.message.ephemeral
-        assert response.message.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 15 s"
+        assert response.kind == "deferred" and not response.ephemeral  # acknowledged before any work
+        post = await public_post(interaction)
+        assert post.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 15 s"
 
         thread = await harness.thread_for(interaction)
         assert thread.name == f"🎬 {PROMPT}"
@@ -44,7 +45,7 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "Open"]
     assert done.button("Open")["url"].startswith(harness.simulator.media_origin)
     assert all(m.mentions_suppressed for m in fake.messages(thread) if m.author.id == fake.bot_user.id)
-    assert response.message.mentions == []  # the requester is named, never pinged
+    assert post.mentions == []  # the requester is named, never pinged
 
 
 async def test_video_larger_than_the_upload_limit_is_linked_not_attached(harness: Harness) -> None:
@@ -107,9 +108,8 @@ async def test_requester_cancels_and_others_cannot(harness: Harness) -> None:
         _, progress = await start(harness)
         await harness.wait_title(progress, "🎞️ Generating")
         stranger = await fake.click(world.other_member, progress, "Cancel")
-        refusal = await stranger.wait_response()
-        assert refusal.ephemeral
-        assert refusal.message.content == "Only the person who asked for this video or a moderator can cancel it."
+        refusal = await harness.private_answer(stranger)
+        assert refusal == "Only the person who asked for this video or a moderator can cancel it."
         await fake.click(world.member, progress, "Cancel")
         cancelled = await harness.wait_title(progress, "⏹️ Cancelled")
         assert await refunded(bot, progress)
@@ -189,8 +189,7 @@ async def test_bad_options_are_refused_before_anything_is_spent(harness: Harness
     async with harness.bot() as bot:
         for options, expected in cases:
             interaction = await fake.slash(world.member, world.channel, "video", **options)
-            response = await interaction.wait_response()
-            assert response.ephemeral and response.message.content == expected
+            assert await harness.private_answer(interaction) == expected
         assert await bot.store.jobs.unfinished() == []
     assert fake.threads(world.channel) == []
     assert [r for r in harness.simulator.requests if r.method == "POST"] == []
@@ -201,10 +200,9 @@ async def test_missing_permission_is_named(harness: Harness) -> None:
     world.guild.set_overwrite(world.channel, world.fake.bot_user, deny=discord.Permissions(create_public_threads=True))
     async with harness.bot() as bot:
         interaction = await harness.video(world.member, PROMPT)
-        response = await interaction.wait_response()
+        refusal = await harness.private_answer(interaction)
         assert await bot.store.jobs.unfinished() == []
-    assert response.ephemeral
-    assert response.message.content == (
+    assert refusal == (
         "I can't do that here: I'm missing **Create Public Threads**. Ask a moderator to grant it."
     )
 
@@ -214,7 +212,7 @@ async def test_video_inside_a_bot_thread_continues_its_conversation(harness: Har
         thread, progress = await start(harness)
         await harness.wait_title(progress, "✅ Finished in")
         interaction = await harness.fake.slash(harness.world.member, thread, "video", prompt="now at night")
-        await interaction.wait_response()
+        await public_post(interaction)
         second = await harness.progress_message(thread, index=1)
         await harness.wait_title(second, "✅ Finished in")
     assert len(harness.fake.threads(harness.world.channel)) == 1

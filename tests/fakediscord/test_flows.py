@@ -38,6 +38,12 @@ class FlowCog(commands.Cog):
         await second.edit(content="resets tomorrow")
         await first.delete()
 
+    @app_commands.command(name="withdraw", description="Public defer, withdrawn, then a private answer")
+    async def withdraw(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.delete_original_response()
+        await interaction.followup.send("only you can see this", ephemeral=True)
+
     @app_commands.command(name="pick", description="Shows a picker")
     async def pick(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message("choose", view=Picker())
@@ -79,6 +85,18 @@ async def test_ephemeral_defer_followups_edit_and_delete(
     assert second.ephemeral and second.content == "resets tomorrow" and second.edits[0].content == "details…"
     assert [m.content for m in fake_discord.ephemeral_messages(world.member)] == ["resets tomorrow"]
     assert fake_discord.messages(world.channel) == []
+
+
+async def test_a_followup_after_the_placeholder_was_deleted_is_a_message_of_its_own(
+    fake_discord: FakeDiscord, discord_world: TypicalGuild
+) -> None:
+    world = discord_world
+    async with running_bot(fake_discord, FlowBot()):
+        ix = await fake_discord.slash(world.member, world.channel, "withdraw")
+        followup, = await ix.wait_followups()
+    assert followup.id != ix.original_message_id and followup.ephemeral  # it did not fill the deleted placeholder
+    assert fake_discord.messages(world.channel) == []  # nothing public is left
+    assert [m.content for m in fake_discord.ephemeral_messages(world.member)] == ["only you can see this"]
 
 
 async def test_select_menu_and_deferred_update(fake_discord: FakeDiscord, discord_world: TypicalGuild) -> None:
