@@ -105,6 +105,8 @@ class Job:
     finished_at: datetime | None
     remix_number: int | None = None  # "Remixing video 2 of this thread"
     quota_note: str | None = None  # "3 of 5 left today", as it stood at admission
+    owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
+    heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,17 @@ class Reservation:
 
     granted: bool
     used: int
+
+
+CapName = Literal["member", "server", "bot"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseStart:
+    """The outcome of starting a job under the caps counted in the database."""
+
+    started: bool
+    full: CapName | None = None  # the cap that keeps it waiting; None when started or when it is not ours to start
 
 
 @dataclass(frozen=True, slots=True)
