@@ -117,6 +117,23 @@ def load_settings(
     return settings
 
 
+def load_database_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> tuple[Path, Secret]:
+    """Only DATABASE_PATH and DATABASE_URL, read like `load_settings` does: what `videobot migrate-db` needs,
+    without asking for the Discord token or the video API key."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    reader = _Reader(values)
+    path = Path(reader.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH)))
+    url = reader.database_url("DATABASE_URL")
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return path, url
+
+
 def _parse(env: _Reader, *, simulate: bool) -> Settings:
     discord_token = env.secret("DISCORD_TOKEN", required=True)
     video_api_key = env.secret("VIDEO_API_KEY", required=not simulate)

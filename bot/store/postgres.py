@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
@@ -141,6 +141,11 @@ class PostgresDatabase(Database):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._connection() as conn:
             return list(await conn.fetch(numbered_placeholders(sql), *_arguments(params)))
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Bulk-load rows with COPY (inside the current transaction, if any): for moving a database in."""
+        async with self._connection() as conn:
+            await conn.copy_records_to_table(table, records=rows, columns=list(columns))
 
     async def has_table(self, name: str) -> bool:
         return bool(
