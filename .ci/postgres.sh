@@ -33,7 +33,7 @@ install_if_missing() {
 # PostgreSQL refuses to run as root: as root, the server runs as the package's `postgres` user.
 as_server_user() {
     if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")  # from a folder that user may enter
     else
         "$@"
     fi

@@ -69,6 +69,7 @@ class PostgresDatabase(Database):
         self._pool = pool
         self._where = display_database_url(url)
         self._owners: dict[asyncio.Task[Any] | None, Connection] = {}
+        self._locks_held: dict[asyncio.Task[Any] | None, set[int]] = {}  # by the task's open transaction
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock = utc_now, pool_size: int = POOL_SIZE) -> PostgresDatabase:
@@ -94,7 +95,7 @@ class PostgresDatabase(Database):
         async with self._pool.acquire() as conn:
             transaction = conn.transaction()
             await transaction.start()
-            self._owners[task] = conn
+            self._owners[task], self._locks_held[task] = conn, set()
             try:
                 yield
             except BaseException:
@@ -103,17 +104,22 @@ class PostgresDatabase(Database):
             else:
                 await transaction.commit()
             finally:
-                del self._owners[task]
+                del self._owners[task], self._locks_held[task]
 
     def in_transaction(self) -> bool:
         # By task, as on SQLite: a task started inside a transaction gets its own connection, not this one.
         return asyncio.current_task() in self._owners
 
     async def lock(self, *name: object) -> None:
-        if self.in_transaction():
-            # A statement of its own: the reads that follow take their snapshot after the wait, so they see
-            # what the previous holder committed (READ COMMITTED).
-            await self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(*name),))
+        task = asyncio.current_task()
+        held = self._locks_held.get(task)
+        key = lock_key(*name)
+        if held is None or key in held:
+            return  # outside a transaction, or already ours until it ends: no round trip
+        # A statement of its own: the reads that follow take their snapshot after the wait, so they see
+        # what the previous holder committed (READ COMMITTED).
+        await self.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        held.add(key)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
