@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from bot.store.schema import Migration, MigrationError, load_migrations
 from bot.store.settings import GuildSettingsRepo
 from bot.store.sqlite import SqliteDatabase
 
+log = logging.getLogger(__name__)
+
 
 def is_database_url(target: Path | str) -> bool:
     """Whether `target` names a PostgreSQL server rather than a SQLite file."""
@@ -62,7 +65,13 @@ class Store:
     @classmethod
     async def connect(cls, settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
         """Open the configured database: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
-        return await cls.open(settings.database_url.reveal() or settings.database_path, clock=clock, migrate=migrate)
+        store = await cls.open(settings.database_url.reveal() or settings.database_path, clock=clock, migrate=migrate)
+        try:
+            log.info("database: %s, schema version %d", await store.db.describe(), await store.db.schema_version())
+        except BaseException:
+            await store.close()
+            raise
+        return store
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
