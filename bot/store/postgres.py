@@ -107,6 +107,7 @@ class PostgresDatabase(Database):
             try:
                 yield
             except BaseException:
+                # Also when cancelled mid-statement: asyncpg has the server cancel it first, then rolls back.
                 await transaction.rollback()
                 raise
             else:
@@ -191,5 +192,9 @@ class PostgresDatabase(Database):
                         raise MigrationError(f"migration {migration.name} failed and was rolled back: {exc}") from exc
                     applied.append(migration.version)
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+                try:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+                except BaseException:
+                    conn.terminate()  # the pool does not reset sessions: one still holding the lock must not return
+                    raise
         return applied

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.core.config import load_settings
 from bot.quotas.admission import QuotaRefused, QuotaService
 from bot.store import JobParams, JobStatus, Store
@@ -115,3 +117,28 @@ async def test_two_moderators_changing_different_settings_at_once_keep_both(data
         await first.close()
         await second.close()
 
+
+
+async def test_a_unit_of_work_cancelled_mid_statement_leaves_nothing_and_the_store_keeps_working(
+    postgres: str,
+) -> None:
+    """Shutdown cancels tasks wherever they are, even inside a transaction waiting on the server."""
+    store = await Store.open(postgres)
+    try:
+        async def admit_slowly() -> None:
+            async with store.transaction():
+                await store.jobs.create(guild_id=1, user_id=2, model="sora-2", params=PARAMS, cost=1)
+                await store.db.execute("SELECT pg_sleep(5)")
+
+        task = asyncio.create_task(admit_slowly())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert asyncio.get_running_loop().time() - started < 2  # the server was told to stop, not waited for
+        assert await store.jobs.unfinished() == []
+        job = await store.jobs.create(guild_id=1, user_id=2, model="sora-2", params=PARAMS, cost=1)
+        assert [j.id for j in await store.jobs.unfinished()] == [job.id]
+    finally:
+        await store.close()
