@@ -119,7 +119,7 @@ class VideoBot(commands.Bot):
         """Open the database, the HTTP session and the services built on them; each closer is registered
         the moment its resource exists, so `close` undoes exactly what was opened, newest first."""
         settings, tuning, resources = self.settings, self.tuning, self._resources
-        self.store = await Store.open(settings.database_path)
+        self.store = await Store.connect(settings)
         resources.push_async_callback(self.store.close)
         # Jobs up to here were left by an earlier run; newer ones are this process's own.
         resume_up_to = await self.store.jobs.latest_id()

@@ -1,4 +1,5 @@
-"""Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing."""
+"""Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing;
+`videobot migrate-db` moves the SQLite database into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli.movedb import move_database
 from bot.cli.selfcheck import CheckResult, check_database, run_checks
-from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_settings
+from bot.core.config import (
+    DATABASE_URL_SCHEMES,
+    DEFAULT_DATABASE_PATH,
+    ConfigError,
+    Settings,
+    database_url_secrets,
+    load_settings,
+)
 
 log = logging.getLogger("bot")
 
@@ -22,18 +31,30 @@ EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="videobot", description="A Discord bot that turns chat into AI video.")
-    parser.add_argument("command", nargs="?", choices=("run",), default="run", help="run the bot (default)")
+    parser.add_argument(
+        "command", nargs="?", choices=("run", "migrate-db"), default="run",
+        help="run the bot (default), or move the SQLite database into PostgreSQL",
+    )
     parser.add_argument("--check", action="store_true", help="validate configuration, database and connections")
     parser.add_argument(
         "--simulate", action="store_true", help="use a local video API simulator (no key, no cost, fake videos)"
     )
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: ./.env)")
+    parser.add_argument(
+        "--from", dest="source", type=Path, metavar="PATH", help="migrate-db: the SQLite file (default: DATABASE_PATH)"
+    )
+    parser.add_argument(
+        "--to", dest="target", metavar="URL",
+        help="migrate-db: postgresql://… (default: DATABASE_URL, which keeps the password out of shell history)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `videobot` console script."""
     args = parse_args(argv)
+    if args.command == "migrate-db":
+        return asyncio.run(move_database(args.source, args.target, env_file=args.env_file))
     try:
         settings = load_settings(env_file=args.env_file, simulate=args.simulate)
     except ConfigError as error:
@@ -48,10 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _report_config_problems(error: ConfigError) -> int:
-    # The database can still be checked: its path has a default and cannot be malformed.
-    path = Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
+    # The database can still be checked: the SQLite path has a default and cannot be malformed, and a
+    # DATABASE_URL that is malformed is among the problems already.
+    url = os.environ.get("DATABASE_URL", "").strip()
     results = [CheckResult(False, "configuration", str(p)) for p in error.problems]
-    results.append(await check_database(path))
+    if not url:
+        results.append(await check_database(Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)))
+    elif url.split("://", 1)[0] in DATABASE_URL_SCHEMES:
+        results.append(await check_database(url))
     _print_report(results)
     return EXIT_CONFIG
 
@@ -80,7 +105,11 @@ def _print_report(results: list[CheckResult]) -> None:
 def _run(settings: Settings) -> int:
     from bot.core.logs import setup_logging  # noqa: PLC0415
 
-    setup_logging(settings.log_level, secrets=(settings.discord_token.reveal(), settings.video_api_key.reveal()))
+    secrets = (
+        settings.discord_token.reveal(), settings.video_api_key.reveal(),
+        *database_url_secrets(settings.database_url.reveal()),
+    )
+    setup_logging(settings.log_level, secrets=secrets)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(settings))
     return EXIT_OK

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.core.config import Settings
-from bot.store import Store
+from bot.core.config import Settings, database_url_secrets, display_database_url
+from bot.store import Store, is_database_url
 
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=8)
 DISCORD_API = "https://discord.com/api/v10"
@@ -27,17 +27,18 @@ class CheckResult:
         return f"{'ok' if self.ok else 'problem':<8} {self.item}: {self.detail}"
 
 
-async def check_database(path: Path) -> CheckResult:
-    """Open and migrate the database file."""
+async def check_database(target: Path | str) -> CheckResult:
+    """Open and migrate the database (a SQLite file, or the PostgreSQL server of a URL); name the engine."""
+    where = f"PostgreSQL at {display_database_url(str(target))}" if is_database_url(target) else f"SQLite {target}"
     try:
-        store = await Store.open(path)
+        store = await Store.open(target)
     except Exception as exc:  # any failure here is the report's content, not a crash
-        return CheckResult(False, "database", f"{path} could not be opened or migrated ({exc})")
+        return CheckResult(False, "database", f"{where} could not be opened or migrated ({_scrubbed(exc, target)})")
     try:
-        version = await store.db.schema_version()
+        described, version = await store.db.describe(), await store.db.schema_version()
     finally:
         await store.close()
-    return CheckResult(True, "database", f"{path} at schema version {version}")
+    return CheckResult(True, "database", f"{described}, schema version {version}")
 
 
 async def check_video_api(settings: Settings, session: aiohttp.ClientSession) -> CheckResult:
@@ -75,12 +76,19 @@ async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> C
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, the network ones concurrently."""
-    database = await check_database(settings.database_path)
+    database = await check_database(settings.database_url.reveal() or settings.database_path)
     async with aiohttp.ClientSession() as session:
         api, discord_login = await asyncio.gather(
             check_video_api(settings, session), check_discord(settings, session)
         )
     return [database, api, discord_login]
+
+
+def _scrubbed(exc: BaseException, target: Path | str) -> str:
+    text = _short(exc)
+    for secret in database_url_secrets(str(target)) if is_database_url(target) else ():
+        text = text.replace(secret, "********")
+    return text
 
 
 def _short(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from dotenv import dotenv_values
 
@@ -18,6 +18,7 @@ ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_VIDEO_API_URL: Final = "https://www.kkiai.com"
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,8 @@ class Settings:
     dev_guild_id: int | None = None
     video_api_base_url: str = DEFAULT_VIDEO_API_URL
     database_path: Path = DEFAULT_DATABASE_PATH
+    # postgresql://…; when set, PostgreSQL instead of the SQLite file
+    database_url: Secret = field(default_factory=lambda: Secret(""))
     models: tuple[str, ...] = ("sora-2",)
     default_model: str = "sora-2"
     log_level: str = "INFO"
@@ -115,6 +118,23 @@ def load_settings(
     return settings
 
 
+def load_database_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> tuple[Path, Secret]:
+    """Only DATABASE_PATH and DATABASE_URL, read like `load_settings` does: what `videobot migrate-db` needs,
+    without asking for the Discord token or the video API key."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    reader = _Reader(values)
+    path = Path(reader.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH)))
+    url = reader.database_url("DATABASE_URL")
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return path, url
+
+
 def _parse(env: _Reader, *, simulate: bool) -> Settings:
     discord_token = env.secret("DISCORD_TOKEN", required=True)
     video_api_key = env.secret("VIDEO_API_KEY", required=not simulate)
@@ -135,6 +155,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         dev_guild_id=env.snowflake("DISCORD_DEV_GUILD_ID"),
         video_api_base_url=env.url("VIDEO_API_BASE_URL", default=DEFAULT_VIDEO_API_URL),
         database_path=Path(env.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH))),
+        database_url=env.database_url("DATABASE_URL"),
         models=models,
         default_model=default_model,
         log_level=log_level,
@@ -153,6 +174,25 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         simulate=simulate,
     )
+
+
+def display_database_url(url: str) -> str:
+    """Where a database URL points, for reports and logs: user, host, port and database, never the password."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = parts.hostname or (query.get("host") or ["localhost"])[0]
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{user}{host}{port}{parts.path or '/'}"
+
+
+def database_url_secrets(url: str) -> tuple[str, ...]:
+    """What to scrub from logs for a database URL: the URL itself and its password, wherever it is written."""
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
+    return (url, *(p for p in passwords if p))
 
 
 class _Reader:
@@ -256,6 +296,22 @@ class _Reader:
                 continue
             origins.append(f"{parts.scheme}://{parts.netloc}")
         return tuple(origins)
+
+    def database_url(self, name: str) -> Secret:
+        # Never echo the value in a problem: it usually holds a password.
+        value = self._raw(name)
+        if value is None:
+            return Secret("")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            self.report(name, "is not a valid URL (expected postgresql://user:password@host:5432/database)")
+            return Secret("")
+        if parts.scheme not in DATABASE_URL_SCHEMES:
+            self.report(name, "must start with postgresql:// (for SQLite, set DATABASE_PATH and leave this empty)")
+            return Secret("")
+        return Secret(value)
 
     def url(self, name: str, *, default: str) -> str:
         return self.optional_url(name) or default

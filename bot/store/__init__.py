@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from bot.core.config import DATABASE_URL_SCHEMES, Settings
 from bot.store.app_state import AppState
 from bot.store.audit import AuditLog
 from bot.store.conversations import Conversations
-from bot.store.database import Clock, Database, Migration, MigrationError, load_migrations, utc_now
+from bot.store.database import Clock, Database, utc_now
 from bot.store.jobs import Jobs
+from bot.store.leases import Leases
 from bot.store.models import (
     AuditEntry,
     Conversation,
@@ -17,6 +20,7 @@ from bot.store.models import (
     Job,
     JobParams,
     JobStatus,
+    LeaseStart,
     MemberUsage,
     ModlogPost,
     QuotaPolicy,
@@ -26,8 +30,25 @@ from bot.store.models import (
     UsageTotals,
 )
 from bot.store.modlog import ModlogPosts
+from bot.store.postgres import PostgresDatabase
 from bot.store.quotas import Quotas
+from bot.store.schema import Migration, MigrationError, load_migrations
 from bot.store.settings import GuildSettingsRepo
+from bot.store.sqlite import SqliteDatabase
+
+log = logging.getLogger(__name__)
+
+
+def is_database_url(target: Path | str) -> bool:
+    """Whether `target` names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.split("://", 1)[0] in DATABASE_URL_SCHEMES
+
+
+async def open_database(target: Path | str, *, clock: Clock = utc_now) -> Database:
+    """A `postgresql://` URL opens PostgreSQL; anything else is the path of a SQLite file."""
+    if is_database_url(target):
+        return await PostgresDatabase.open(str(target), clock=clock)
+    return await SqliteDatabase.open(target, clock=clock)
 
 
 class Store:
@@ -42,11 +63,23 @@ class Store:
         self.settings = GuildSettingsRepo(db)
         self.modlog = ModlogPosts(db)
         self.state = AppState(db)
+        self.leases = Leases(db)
+
+    @classmethod
+    async def connect(cls, settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
+        """Open the configured database: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+        store = await cls.open(settings.database_url.reveal() or settings.database_path, clock=clock, migrate=migrate)
+        try:
+            log.info("database: %s, schema version %d", await store.db.describe(), await store.db.schema_version())
+        except BaseException:
+            await store.close()
+            raise
+        return store
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
-        """Open the database file and bring its schema up to date."""
-        db = await Database.open(path, clock=clock)
+        """Open a SQLite file (or a `postgresql://` URL) and bring its schema up to date."""
+        db = await open_database(path, clock=clock)
         if migrate:
             try:
                 await db.migrate()
@@ -72,6 +105,8 @@ __all__ = [
     "Job",
     "JobParams",
     "JobStatus",
+    "LeaseStart",
+    "Leases",
     "MemberUsage",
     "Migration",
     "MigrationError",
@@ -82,5 +117,7 @@ __all__ = [
     "Turn",
     "UsageEntry",
     "UsageTotals",
+    "is_database_url",
     "load_migrations",
+    "open_database",
 ]

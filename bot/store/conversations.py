@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.store.database import Database, at
+from bot.store.database import Database, Row, at
 from bot.store.models import Conversation, Role, Turn
 
 
-def _conversation(row: sqlite3.Row) -> Conversation:
+def _conversation(row: Row) -> Conversation:
     return Conversation(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -20,7 +18,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
     )
 
 
-def _turn(row: sqlite3.Row) -> Turn:
+def _turn(row: Row) -> Turn:
     return Turn(
         id=row["id"],
         conversation_id=row["conversation_id"],

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
-from bot.store.database import Database, at, from_epoch
+from bot.store.database import Database, Row, at, from_epoch
 from bot.store.models import Job, JobParams, JobStatus
 
 _UNFINISHED = "('queued', 'running')"
 
 
-def _job(row: sqlite3.Row) -> Job:
+def job_from_row(row: Row) -> Job:
     return Job(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -40,6 +39,8 @@ def _job(row: sqlite3.Row) -> Job:
         post_message_id=row["post_message_id"],
         cancel_requested_by=row["cancel_requested_by"],
         delivered_to=row["delivered_to"],
+        owner=row["owner"],
+        heartbeat_at=from_epoch(row["heartbeat_at"]),
     )
 
 
@@ -81,14 +82,14 @@ class Jobs:
         row = await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             raise LookupError(f"no job {job_id}")
-        return _job(row)
+        return job_from_row(row)
 
     async def by_message(self, message_id: int) -> Job | None:
         """The job whose progress message this is."""
         row = await self._db.fetch_one(
             "SELECT * FROM jobs WHERE message_id = ? ORDER BY id DESC LIMIT 1", (message_id,)
         )
-        return None if row is None else _job(row)
+        return None if row is None else job_from_row(row)
 
     async def set_post(self, job_id: int, channel_id: int, message_id: int) -> None:
         """The post the video answers exists: from now on a restart can tell the member what happened."""
@@ -188,22 +189,34 @@ class Jobs:
             f"SELECT * FROM jobs WHERE status IN {_UNFINISHED} AND id <= ? ORDER BY id",
             (up_to_id if up_to_id is not None else 2**63 - 1,),
         )
-        return [_job(row) for row in rows]
+        return [job_from_row(row) for row in rows]
+
+    async def generating(self, *, guild_id: int | None = None, user_id: int | None = None) -> int:
+        """Videos generating now, counted across every process sharing the database: all of them, a server's,
+        or one member's in a server. A job counts from the moment it starts running until it ends."""
+        where, params = "status = 'running'", []
+        if guild_id is not None:
+            where, params = where + " AND guild_id = ?", [guild_id]
+        if user_id is not None:
+            where, params = where + " AND user_id = ?", [*params, user_id]
+        return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM jobs WHERE {where}", params))
 
     async def latest_id(self) -> int:
         """The newest job's id (0 when there is none)."""
         return int(await self._db.fetch_value("SELECT COALESCE(MAX(id), 0) FROM jobs"))
 
     async def unfinished_for_user(self, guild_id: int, user_id: int) -> list[Job]:
-        """A member's jobs that have not ended, oldest first."""
+        """A member's jobs that have not ended, oldest first (inside a transaction: the member stays locked)."""
+        await self._db.lock("member", guild_id, user_id)
         rows = await self._db.fetch_all(
             f"SELECT * FROM jobs WHERE guild_id = ? AND user_id = ? AND status IN {_UNFINISHED} ORDER BY id",
             (guild_id, user_id),
         )
-        return [_job(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     async def last_started_at(self, guild_id: int, user_id: int) -> datetime | None:
-        """When the member's most recent job was accepted, for the cooldown."""
+        """When the member's most recent job was accepted, for the cooldown (inside a transaction: locks the member)."""
+        await self._db.lock("member", guild_id, user_id)
         value = await self._db.fetch_value(
             "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )

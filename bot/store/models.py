@@ -109,6 +109,8 @@ class Job:
     post_message_id: int | None = None
     cancel_requested_by: int | None = None  # a recorded Cancel, honoured even across a restart
     delivered_to: str | None = None  # where the final state was shown: message | thread | channel
+    owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
+    heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
 
     @property
     def cancel_requested(self) -> bool:
@@ -177,6 +179,17 @@ class Reservation:
 
     granted: bool
     used: int
+
+
+CapName = Literal["member", "server", "bot"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseStart:
+    """The outcome of starting a job under the caps counted in the database."""
+
+    started: bool
+    full: CapName | None = None  # the cap that keeps it waiting; None when started or when it is not ours to start
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.core.periods import Period
-from bot.store.database import Database, at, from_epoch, to_epoch
+from bot.store.database import Database, Row, at, from_epoch, to_epoch
 from bot.store.models import MemberUsage, QuotaPolicy, Reservation, Scope, UsageEntry, UsageTotals
 
 
-def _policy(row: sqlite3.Row) -> QuotaPolicy:
+def _policy(row: Row) -> QuotaPolicy:
     return QuotaPolicy(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -24,7 +23,7 @@ def _policy(row: sqlite3.Row) -> QuotaPolicy:
     )
 
 
-def _usage(row: sqlite3.Row) -> UsageEntry:
+def _usage(row: Row) -> UsageEntry:
     return UsageEntry(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -61,7 +60,8 @@ class Quotas:
         return [_policy(row) for row in rows]
 
     async def policy(self, guild_id: int, scope: Scope, target_id: int) -> QuotaPolicy | None:
-        """The limit set for exactly this server, role or member, if any."""
+        """The limit set for exactly this server, role or member, if any (inside a transaction: locks it)."""
+        await self._db.lock("policy", guild_id, scope, target_id)
         row = await self._db.fetch_one(
             "SELECT * FROM quota_policies WHERE guild_id = ? AND scope = ? AND target_id = ?",
             (guild_id, scope, target_id),
@@ -105,7 +105,11 @@ class Quotas:
     # --- model costs ----------------------------------------------------------------------------
 
     async def model_cost(self, guild_id: int, model: str) -> int:
-        """Units one generation with `model` costs in this server (1 unless a moderator changed it)."""
+        """Units one generation with `model` costs in this server (1 unless a moderator changed it).
+
+        Inside a transaction, the cost stays locked until it ends.
+        """
+        await self._db.lock("cost", guild_id, model)
         value = await self._db.fetch_value(
             "SELECT units FROM model_costs WHERE guild_id = ? AND model = ?", (guild_id, model)
         )
@@ -133,12 +137,13 @@ class Quotas:
     ) -> Reservation:
         """Charge `units` for `job_id` if the member's usage since `since` stays within `limit`.
 
-        One IMMEDIATE transaction, so two concurrent requests for the last unit cannot both pass.
+        One transaction holding the member's lock, so two concurrent requests for the last unit cannot both
+        pass, from any number of processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory transaction lock).
         A job already charged is not charged again (a resumed job), and counts as granted.
         `limit=None` means unlimited: the charge is still recorded.
         """
         async with self._db.transaction():
-            used = int(await self._db.fetch_value(_USED_SINCE, (guild_id, user_id, to_epoch(since))))
+            used = await self.used_since(guild_id, user_id, since)
             already = await self._db.fetch_value("SELECT 1 FROM usage WHERE job_id = ?", (job_id,))
             if already:
                 return Reservation(granted=True, used=used)
@@ -161,7 +166,11 @@ class Quotas:
         )
 
     async def used_since(self, guild_id: int, user_id: int, since: datetime) -> int:
-        """Units that count against a member's limit since a moment (net of refunds and forgiven charges)."""
+        """Units that count against a member's limit since a moment (net of refunds and forgiven charges).
+
+        Inside a transaction, the member stays locked until it ends: a charge decided on this figure is safe.
+        """
+        await self._db.lock("member", guild_id, user_id)
         return int(await self._db.fetch_value(_USED_SINCE, (guild_id, user_id, to_epoch(since))))
 
     async def usage_for_job(self, job_id: int) -> UsageEntry | None:

@@ -18,7 +18,8 @@ class GuildSettingsRepo:
         self._db = db
 
     async def get(self, guild_id: int) -> GuildSettings:
-        """The server's settings, defaults filled in."""
+        """The server's settings, defaults filled in (inside a transaction: locked until it ends)."""
+        await self._db.lock("settings", guild_id)
         row = await self._db.fetch_one("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
         channels = await self._db.fetch_all("SELECT channel_id FROM allowed_channels WHERE guild_id = ?", (guild_id,))
         allowed = frozenset(r["channel_id"] for r in channels)

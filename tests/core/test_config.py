@@ -106,7 +106,7 @@ def test_cli_with_empty_environment_reports_and_exits_2(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "problem  configuration: DISCORD_TOKEN is not set. Set it in .env (see .env.example) or in the environment.",
         "problem  configuration: VIDEO_API_KEY is not set. Set it in .env (see .env.example) or in the environment.",
-        f"ok       database: data/videobot.sqlite3 at schema version {LATEST}",
+        f"ok       database: SQLite data/videobot.sqlite3, schema version {LATEST}",
         "2 problems to fix.",
     ]
 
@@ -138,7 +138,7 @@ def test_cli_check_reports_each_item_and_fails_when_services_are_unreachable(tmp
     lines = result.stdout.splitlines()
     assert result.returncode == 1
     assert lines[0] == "ok       configuration: models sora-2; default sora-2"
-    assert lines[1] == f"ok       database: data/videobot.sqlite3 at schema version {LATEST}"
+    assert lines[1] == f"ok       database: SQLite data/videobot.sqlite3, schema version {LATEST}"
     assert lines[2].startswith("problem  video API: http://127.0.0.1:9 is unreachable")
     assert lines[3].startswith("problem  Discord: http://127.0.0.1:9/api/v10 is unreachable")
     assert (tmp_path / "data" / "videobot.sqlite3").is_file()

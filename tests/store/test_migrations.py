@@ -1,13 +1,16 @@
-"""Migrations: a blank database gets exactly the schema, once, atomically, from well-numbered files."""
+"""Migrations: a blank database gets exactly the schema, on either backend, once (even when several processes
+start together), atomically, from well-numbered files."""
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
-from bot.store import Database, MigrationError, load_migrations
+from bot.store import Database, MigrationError, load_migrations, open_database
+from bot.store.schema import shared_sql_for_postgresql
 
 EXPECTED_TABLES = {
     "schema_migrations": ["version", "name", "applied_at"],
@@ -23,6 +26,7 @@ EXPECTED_TABLES = {
         "params", "task_id", "progress", "channel_id", "message_id", "error", "error_kind", "cancelled_by",
         "cost", "attempts", "created_at", "started_at", "finished_at", "remix_number", "quota_note",
         "post_channel_id", "post_message_id", "cancel_requested_by", "delivered_to",
+        "owner", "heartbeat_at",
     ],
     "quota_policies": [
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
@@ -41,7 +45,8 @@ EXPECTED_TABLES = {
     "app_state": ["key", "value"],
 }
 
-# The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period.
+# The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period,
+# the jobs a process holds.
 EXPECTED_INDEXES = {
     "turns_by_conversation": ("turns", ["conversation_id", "id"]),
     "turns_by_parent": ("turns", ["parent_id"]),
@@ -49,86 +54,181 @@ EXPECTED_INDEXES = {
     "jobs_unfinished": ("jobs", ["status"]),
     "jobs_by_user": ("jobs", ["guild_id", "user_id", "status"]),
     "jobs_by_message": ("jobs", ["message_id"]),
+    "jobs_by_owner": ("jobs", ["owner"]),
     "usage_by_user_time": ("usage", ["guild_id", "user_id", "created_at"]),
     "usage_by_guild_time": ("usage", ["guild_id", "created_at"]),
     "audit_by_guild_time": ("audit_log", ["guild_id", "created_at"]),
 }
 
+_POSTGRES_INDEXES = """
+SELECT i.relname AS name, t.relname AS tbl, array_agg(a.attname ORDER BY k.ord) AS cols
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+GROUP BY i.relname, t.relname
+"""
 
-def schema_of(path: Path) -> tuple[dict[str, list[str]], dict[str, tuple[str, list[str]]]]:
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        columns = {t: [c[1] for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+async def schema_of(db: Database) -> tuple[dict[str, list[str]], dict[str, tuple[str, list[str]]]]:
+    """Tables with their columns in order, and the indexes made by CREATE INDEX (not those of constraints)."""
+    if db.dialect == "sqlite":
+        tables = [r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        columns = {t: [c[1] for c in await db.fetch_all(f"PRAGMA table_info({t})")] for t in tables}
         indexes = {
-            name: (table, [c[2] for c in conn.execute(f"PRAGMA index_info({name})")])
-            for name, table in conn.execute(
+            name: (table, [c[2] for c in await db.fetch_all(f"PRAGMA index_info({name})")])
+            for name, table in await db.fetch_all(
                 "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
             )
         }
+        return columns, indexes
+    columns = {}
+    for row in await db.fetch_all(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+    ):
+        columns.setdefault(row[0], []).append(row[1])
+    indexes = {row["name"]: (row["tbl"], list(row["cols"])) for row in await db.fetch_all(_POSTGRES_INDEXES)}
     return columns, indexes
 
 
-async def test_blank_database_gets_exactly_the_expected_schema(db_path: Path) -> None:
-    db = await Database.open(db_path)
-    applied = await db.migrate()
-    await db.close()
-
-    columns, indexes = schema_of(db_path)
+async def test_blank_database_gets_exactly_the_expected_schema(database: Path | str) -> None:
+    db = await open_database(database)
+    try:
+        applied = await db.migrate()
+        columns, indexes = await schema_of(db)
+    finally:
+        await db.close()
     assert applied == [m.version for m in load_migrations()]
     assert columns == EXPECTED_TABLES
     assert indexes == EXPECTED_INDEXES
 
 
-async def test_migrating_twice_changes_nothing(db_path: Path) -> None:
-    db = await Database.open(db_path)
-    await db.migrate()
-    version = await db.schema_version()
-    assert await db.migrate() == []
-    assert await db.schema_version() == version
-    await db.close()
-    assert schema_of(db_path)[0] == EXPECTED_TABLES
+async def test_postgresql_keeps_64_bit_integers_like_sqlite(postgres: str) -> None:
+    """Discord IDs are above 2**31 and epoch seconds pass it in 2038: no column may be PostgreSQL's 32-bit
+    `integer` (a shared migration's INTEGER is read as BIGINT), except the migration numbers themselves."""
+    db = await open_database(postgres)
+    try:
+        await db.migrate()
+        narrow = await db.fetch_all(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND data_type IN ('integer', 'smallint')"
+        )
+        snowflake = 1_234_567_890_123_456_789
+        await db.execute(
+            "INSERT INTO jobs (guild_id, user_id, model, created_at) VALUES (?, ?, 'sora-2', ?)",
+            (snowflake, snowflake, 2**40),
+        )
+        stored = await db.fetch_one("SELECT guild_id, created_at FROM jobs")
+    finally:
+        await db.close()
+    assert [row[0] for row in narrow] == ["schema_migrations.version"]
+    assert stored is not None and (stored["guild_id"], stored["created_at"]) == (snowflake, 2**40)
 
 
-async def test_display_hints_move_from_the_params_json_into_their_own_columns(db_path: Path) -> None:
+async def test_migrating_twice_changes_nothing(database: Path | str) -> None:
+    db = await open_database(database)
+    try:
+        await db.migrate()
+        version = await db.schema_version()
+        assert await db.migrate() == []
+        assert await db.schema_version() == version
+        assert (await schema_of(db))[0] == EXPECTED_TABLES
+    finally:
+        await db.close()
+
+
+async def test_processes_starting_together_apply_each_migration_once(database: Path | str) -> None:
+    """Four connections (as four processes would hold) migrate a blank database at the same moment: every
+    migration is applied by exactly one of them, and none fails."""
+    dbs = [await open_database(database) for _ in range(4)]
+    try:
+        results = await asyncio.gather(*(db.migrate() for db in dbs))
+        recorded = await dbs[0].fetch_all("SELECT version FROM schema_migrations ORDER BY version")
+    finally:
+        for db in dbs:
+            await db.close()
+    every = [m.version for m in load_migrations()]
+    assert sorted(v for applied in results for v in applied) == every
+    assert [row[0] for row in recorded] == every
+
+
+async def test_display_hints_move_from_the_params_json_into_their_own_columns(database: Path | str) -> None:
     """Jobs admitted before 0004 kept "remix_number" and "quota_note" inside params; a resumed job must
     still show them after the upgrade, and the params must be the request alone."""
-    migrations = load_migrations()
-    db = await Database.open(db_path)
-    await db.migrate([m for m in migrations if m.version < 4])
-    await db.execute(
-        "INSERT INTO jobs (guild_id, user_id, model, params, created_at) VALUES (1, 2, 'sora-2', ?, 0)",
-        ('{"prompt": "a cow", "extra": {"remix_number": 2, "quota_note": "3 of 5 left today"}}',),
-    )
-    await db.migrate(migrations)
-    row = await db.fetch_one("SELECT params, remix_number, quota_note FROM jobs")
-    await db.close()
+    db = await open_database(database)
+    migrations = load_migrations(dialect=db.dialect)
+    try:
+        await db.migrate([m for m in migrations if m.version < 4])
+        await db.execute(
+            "INSERT INTO jobs (guild_id, user_id, model, params, created_at) VALUES (1, 2, 'sora-2', ?, 0)",
+            ('{"prompt": "a cow", "extra": {"remix_number": 2, "quota_note": "3 of 5 left today"}}',),
+        )
+        await db.migrate(migrations)
+        row = await db.fetch_one("SELECT params, remix_number, quota_note FROM jobs")
+    finally:
+        await db.close()
     assert row is not None
-    assert (row["params"], row["remix_number"], row["quota_note"]) == ('{"prompt":"a cow"}', 2, "3 of 5 left today")
+    assert (json.loads(row["params"]), row["remix_number"], row["quota_note"]) == (
+        {"prompt": "a cow"}, 2, "3 of 5 left today",
+    )
 
 
-async def test_pragmas_are_set(db_path: Path) -> None:
-    db = await Database.open(db_path)
-    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
-    assert await db.fetch_value("PRAGMA foreign_keys") == 1
-    assert await db.fetch_value("PRAGMA busy_timeout") == 5000
-    await db.close()
+async def test_sqlite_pragmas_are_set(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "videobot.sqlite3")
+    try:
+        assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+        assert await db.fetch_value("PRAGMA foreign_keys") == 1
+        assert await db.fetch_value("PRAGMA busy_timeout") == 5000
+    finally:
+        await db.close()
 
 
-async def test_a_failing_migration_leaves_schema_and_version_unchanged(db_path: Path, tmp_path: Path) -> None:
+async def test_a_failing_migration_leaves_schema_and_version_unchanged(database: Path | str, tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);")
     (folder / "0002_broken.sql").write_text(
         "CREATE TABLE b (y INTEGER);\nALTER TABLE a ADD COLUMN z TEXT;\nINSERT INTO nowhere VALUES (1);"
     )
-    db = await Database.open(db_path)
-    with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
-        await db.migrate(load_migrations(folder))
-    assert await db.schema_version() == 1
-    await db.close()
-
-    columns, _ = schema_of(db_path)
+    db = await open_database(database)
+    try:
+        with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
+            await db.migrate(load_migrations(folder, dialect=db.dialect))
+        assert await db.schema_version() == 1
+        columns, _ = await schema_of(db)
+    finally:
+        await db.close()
     assert columns == {"schema_migrations": ["version", "name", "applied_at"], "a": ["x"]}
+
+
+def test_postgresql_reads_a_shared_migration_with_sqlite_integers_and_row_ids() -> None:
+    shared = "CREATE TABLE t (id INTEGER PRIMARY KEY, guild_id INTEGER NOT NULL, note TEXT);"
+    assert shared_sql_for_postgresql(shared) == (
+        "CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, guild_id BIGINT NOT NULL, note TEXT);"
+    )
+
+
+def test_a_postgresql_file_replaces_the_shared_one_of_the_same_name(tmp_path: Path) -> None:
+    (tmp_path / "0001_first.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (tmp_path / "0002_json.sql").write_text("SELECT json_extract('{}', '$.a');")
+    (tmp_path / "postgresql").mkdir()
+    (tmp_path / "postgresql" / "0002_json.sql").write_text("SELECT '{}'::jsonb -> 'a';")
+    sqlite = load_migrations(tmp_path)
+    postgresql = load_migrations(tmp_path, dialect="postgresql")
+    assert [m.sql for m in sqlite] == ["CREATE TABLE a (x INTEGER);", "SELECT json_extract('{}', '$.a');"]
+    assert [m.sql for m in postgresql] == ["CREATE TABLE a (x BIGINT);", "SELECT '{}'::jsonb -> 'a';"]
+
+
+def test_a_postgresql_file_must_replace_a_shared_one(tmp_path: Path) -> None:
+    (tmp_path / "0001_first.sql").write_text("SELECT 1;")
+    (tmp_path / "postgresql").mkdir()
+    (tmp_path / "postgresql" / "0002_only_here.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match=r"0002_only_here\.sql replaces no migration"):
+        load_migrations(tmp_path, dialect="postgresql")
 
 
 async def test_migrations_with_the_same_number_are_rejected(tmp_path: Path) -> None:
@@ -145,5 +245,6 @@ async def test_badly_named_migration_is_rejected(tmp_path: Path) -> None:
 
 
 def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
-    versions = [m.version for m in load_migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    for dialect in ("sqlite", "postgresql"):
+        versions = [m.version for m in load_migrations(dialect=dialect)]
+        assert versions == list(range(1, len(versions) + 1))
