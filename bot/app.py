@@ -25,7 +25,7 @@ from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
-from bot.generation.engine import GenerationEngine
+from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.quotas.admission import QuotaService
@@ -141,7 +141,10 @@ class VideoBot(commands.Bot):
         modlog = ModLog(self, self.store)
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
         presenter = DiscordPresenter(self, editor, session, trusted_media_origins=settings.trusted_media_origins)
-        engine = GenerationEngine(video_api, poll_interval=tuning.poll_interval, deadline=settings.job_deadline)
+        engine = GenerationEngine(
+            video_api, settings.provider, poll_interval=tuning.poll_interval, deadline=settings.job_deadline,
+            load_image=picture_loader(session, settings.trusted_media_origins),
+        )
         self.runner = JobRunner(
             store=self.store,
             engine=engine,

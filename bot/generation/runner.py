@@ -298,6 +298,7 @@ class JobRunner:
             retry=None,
             video_url=outcome.video_url,
             preview_url=outcome.preview_url,
+            service_note=outcome.service_note,
         )
         await self._presenter.conclude(job, finished)
         await self._store.jobs.finish(job.id, JobStatus.SUCCEEDED, result_turn_id=turn_id)

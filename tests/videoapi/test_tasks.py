@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.videoapi import TaskStatus, full_task_id, normalize_status, parse_task, task_query_path
+from bot.videoapi import TaskStatus, full_task_id, normalize_status, parse_task, task_path
 
 # Shapes as documented in seeds 000 (sora, /v1/videos/{id}), 001 (grok) and 002 (veo), trimmed.
 SORA_PENDING = {
@@ -122,14 +122,13 @@ def test_full_task_id_prefixes_bare_ids_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("task_id", "path", "params"),
+    ("task_id", "endpoint", "path", "params"),
     [
-        ("sora-2:task_01k81e7r", "/v1/videos/sora-2:task_01k81e7r", {}),
-        ("task_01k81e7r", "/v1/videos/task_01k81e7r", {}),
-        ("grok:eee6faa8-9dee", "/v1/video/query", {"id": "grok:eee6faa8-9dee"}),
-        ("veo3.1-fast:1770350082-trii1OXZc3", "/v1/video/query", {"id": "veo3.1-fast:1770350082-trii1OXZc3"}),
-        ("sora-2:a/../b", "/v1/videos/sora-2:a%2F..%2Fb", {}),
+        ("sora-2:task_01k81e7r", "videos", "/v1/videos/sora-2:task_01k81e7r", {}),
+        ("grok:eee6faa8-9dee", "query", "/v1/video/query", {"id": "grok:eee6faa8-9dee"}),
+        ("veo3.1-fast:1770350082-trii1OXZc3", "query", "/v1/video/query", {"id": "veo3.1-fast:1770350082-trii1OXZc3"}),
+        ("sora-2:a/../b", "videos", "/v1/videos/sora-2:a%2F..%2Fb", {}),
     ],
 )
-def test_query_endpoint_by_id(task_id: str, path: str, params: dict) -> None:
-    assert task_query_path(task_id) == (path, params)
+def test_each_endpoint_is_asked_its_own_way(task_id: str, endpoint: str, path: str, params: dict) -> None:
+    assert task_path(task_id, endpoint) == (path, params)  # type: ignore[arg-type]
