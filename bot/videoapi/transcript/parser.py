@@ -136,6 +136,7 @@ class TranscriptParser:
         self._hard_failed = False
         self._soft_failed = False
         self._error: str | None = None
+        self._error_guessed = False  # the error is a refusal-sounding sentence, not a stated failure reason
         self._unsafe_video = False
         self._finished = False
         self._snap = Transcript()
@@ -177,8 +178,9 @@ class TranscriptParser:
             for ch in self._channels:
                 if ch.parts:
                     self._line(ch, ch.reset_line())
-            if not self._hard_failed and self._video is not None:
+            if not self._hard_failed and self._video is not None and not self._completed:
                 self._completed = True  # some upstreams end with the video and no completion line
+                self._progress = 100
             if self._completed and self._video is None and self._unsafe_video:
                 self._hard_failed = True
                 self._completed = False
@@ -312,6 +314,9 @@ class TranscriptParser:
             if p.FAIL_MARKS.search(line):
                 self._hard_failed = True  # a bare ❌: the reason, if any, follows
             return
+        links = find_links(line)  # first: a collapsed line may carry links after its label ("> sid: … [▶️](…)")
+        for link in links:
+            self._take(link)
         if self._labelled_value(text):
             return
         if m := p.PROGRESS.match(text):
@@ -319,14 +324,13 @@ class TranscriptParser:
             for num in p.NUM.finditer(text, m.end()):
                 self._bump(int(num.group()))
             return
-        links = find_links(line)
-        for link in links:
-            self._take(link)
         if p.FAIL_MARKS.search(line) or p.FAILED.match(text):
             self._hard_failed = True
-            if self._error is None:
+            if self._error is None or self._error_guessed:
                 # A bold line just before "❌ 生成失败: …" is the reason; the ❌ line is then only a label.
-                self._error = p.clean_sentence(bold_before) if bold_before else p.failure_reason(text)
+                stated = p.clean_sentence(bold_before) if bold_before else p.failure_reason(text)
+                self._error = stated or self._error
+                self._error_guessed = False
             return
         if p.COMPLETED.match(text) or (p.OK_MARKS.search(line) and not p.SUBMITTED.search(text)):
             self._completed = True
@@ -368,6 +372,7 @@ class TranscriptParser:
             self._soft_failed = True
             if self._error is None:
                 self._error = p.clean_sentence(text)
+                self._error_guessed = True
         if self._task_id is None and (tm := p.TASK_TOKEN.search(line)):
             self._set_task_id(tm.group(), labelled=False)
 
