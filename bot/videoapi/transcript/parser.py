@@ -1,22 +1,12 @@
 """Incremental parser for the markdown status transcript resellers stream in chat completions.
 
-The seed vendor's assistant text (seed 004):
-
-    ```json {...the service's reading of the request...} ```
-    > ID: `task_01k7…`
-    >[Data Preview](…) | [Raw Data](…)
-    > Queuing......
-    > Generating.
-    >🏃 Progress 36..44..61..
-    > Generation Complete ✅
-    > sid: s_68ec…
-    ![…](https://….webp)
-    [Play Online▶️](https://….mp4)
-
-Other dialects of the same family are read by the same rules: Chinese labels, the Veo wording ("视频生成任务
-已创建", "任务ID: `veo3…`", a preview before "🎉 高质量视频已生成", watch | download pairs), every status run
-onto one line with " > ", progress and failures in `reasoning_content`, a bold reason line before
-"❌ 生成失败", a video given only as an HTML <video> tag (even in a ```html block).
+The seed vendor's answer (seed 004) is a ```json block (the service's reading of the request), then
+"> ID: `task_…`", its [Data Preview] | [Raw Data] links, "> Queuing...", "> Generating.",
+">🏃 Progress 36..44..", "> Generation Complete ✅", "> sid: s_…", a preview image and [Play Online▶️](….mp4).
+Other dialects of the family are read by the same rules: Chinese labels, the Veo wording ("视频生成任务已创建",
+"任务ID: `veo3…`", a preview before "🎉 高质量视频已生成", watch | download pairs), statuses run onto one line
+with " > ", progress and failures in `reasoning_content`, a bold reason line before "❌ 生成失败", and a video
+given only as an HTML <video> tag (even in a ```html block).
 
 Cost is linear: each delta is split once; a complete line is parsed once when its end arrives. The last,
 unfinished line is only "peeked" while it is short (so "Queuing" and the task ID show up at once), except a
