@@ -93,6 +93,11 @@ _UNRECOVERABLE = "The connection to the video service broke, and this service of
 _LOST = "The video service no longer knows this video's task."
 _PICTURE = "The picture couldn't be fetched from Discord any more; send it again."
 _NOT_OFFERED = "This bot no longer offers the model this video was started with."
+_COSTS = {
+    "billed": "a failed generation may still be billed by the service",
+    "refunded": "a failed generation is refunded by the service",
+    "unknown": "what a failed generation costs is not known",
+}
 _MISSING_ROUNDS = 3  # a task unknown everywhere this many polls in a row is gone (a fresh one may lag)
 
 
@@ -118,8 +123,7 @@ class GenerationEngine:
         self._deadline = deadline
         self._poll_outage_limit = poll_outage_limit
         for spec in provider.models:
-            log.info("%s via the %s route (%s); a failed generation is %s by the service", spec.name, spec.route,
-                     spec.request_model, {"unknown": "of unknown cost"}.get(spec.on_failure, spec.on_failure))
+            log.info("%s: %s route, sent as %s; %s", spec.name, spec.route, spec.request_model, _COSTS[spec.on_failure])
 
     async def run(
         self,

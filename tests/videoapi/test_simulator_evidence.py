@@ -105,6 +105,14 @@ async def test_a_remix_is_recognised_by_the_sid_in_the_conversation(simulator: S
     assert f'"sid": "{task.sid}"' in remix.content  # the seed's continuation echo carries a sid
 
 
+async def test_a_remix_keeps_what_its_words_do_not_change(simulator: Simulator, api: VideoAPI) -> None:
+    first = (await run_stream(api, user("a cow\n\n横屏 16:9，15秒"))).final
+    remix = (await run_stream(api, [*user("a cow"), {"role": "assistant", "content": first.content},
+                                    *user("with a halo")])).final
+    echo = read_echo(remix.content)
+    assert echo is not None and (echo.orientation, echo.duration) == ("landscape", 15)
+
+
 @pytest.mark.parametrize("dialect", ["veo", "gateway"])
 async def test_other_dialects_stream_whole_videos(simulator: Simulator, api: VideoAPI, dialect: str) -> None:
     simulator.enqueue(Scenario(dialect=dialect, preview=True))  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ class ChatRead:
     """What the service understood from a chat request."""
 
     prompt: str  # the newest user message's text
-    orientation: str
+    orientation: str | None  # None when neither the prompt nor the model ID named one
     duration: int | None  # None when neither the prompt nor the model ID named a length
     images: tuple[str, ...]
     history: tuple[str, ...]  # the earlier assistant answers, for finding a remixed task's sid
@@ -56,7 +56,7 @@ def read_chat(model: str, messages: Any) -> ChatRead:
         m["content"] for m in messages
         if isinstance(m, Mapping) and m.get("role") == "assistant" and isinstance(m.get("content"), str)
     )
-    orientation = _last_orientation(text) or _last_orientation(model.replace("-", " ")) or "portrait"
+    orientation = _last_orientation(text) or _last_orientation(model.replace("-", " "))
     duration = _last_seconds(_SECONDS, text) or _last_seconds(_MODEL_SECONDS, model)
     return ChatRead(text, orientation, duration, images, answers)
 

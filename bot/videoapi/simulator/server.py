@@ -270,8 +270,11 @@ class Simulator:
         if fail:
             return self._scenario_error(scenario)
         continues = next((t for t in self.tasks.values() if any(t.sid in answer for answer in read.history)), None)
+        # A remix continues its video: what the new words do not name stays as it was.
+        orientation = read.orientation or (continues.orientation if continues else "portrait")
+        duration = read.duration or (continues.duration if continues else None)
         task = self._new_task(
-            body["model"], read.prompt, scenario, "chat", orientation=read.orientation, duration=read.duration,
+            body["model"], read.prompt, scenario, "chat", orientation=orientation, duration=duration,
             images=read.images, continues=continues.full_id if continues else None,
         )
         if not body.get("stream"):
