@@ -197,13 +197,16 @@ class GenerationEngine:
             task_id = await self._api.create_task(body, on_retry=_retry_reporter(report))
         except VideoAPIError as error:
             return _failure(error, None)
-        return await self._recover(task_id, spec, None, None, report)  # which reports the new task ID first
+        # A created task has no chat answer, so no Raw Data page: only the task endpoints know it.
+        return await self._recover(task_id, spec, None, None, report, created=True)  # reports the ID first
 
     async def _recover(
-        self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report
+        self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report,
+        *, created: bool = False,
     ) -> Outcome:
         """Ask the task's sources until it ends. GETs are safe to repeat, so outages are waited out."""
-        sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None)
+        sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None,
+                                   created=created)
         if not sources:
             return GenerationFailed(_UNRECOVERABLE, "interrupted", task_id)
         await report(Update("waiting", task_id=task_id))

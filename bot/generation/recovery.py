@@ -27,11 +27,19 @@ class Source:
 
 
 def recovery_sources(
-    api: VideoAPI, provider: ProviderProfile, spec: ModelSpec, task_id: str, raw_link: str | None
+    api: VideoAPI, provider: ProviderProfile, spec: ModelSpec, task_id: str, raw_link: str | None,
+    *, created: bool = False,
 ) -> list[Source]:
-    """The sources to poll for `task_id` (as its transcript showed it, or as create returned it), in order."""
+    """The sources to poll for `task_id` (as its transcript showed it, or as create returned it), in order.
+
+    A `created` task (made by /v1/video/create) has no chat answer and so no Raw Data page; the task
+    endpoints of its model are asked, or both when its profile names none (a chat model's picture job).
+    """
+    names = spec.recovery
+    if created:
+        names = tuple(n for n in names if n != "raw_data") or ("videos", "query")
     sources: list[Source] = []
-    for name in spec.recovery:
+    for name in names:
         if name == "raw_data":
             url = raw_data_url(provider, task_id, raw_link)
             if url is not None:

@@ -291,3 +291,32 @@ async def test_a_cut_sora2api_stream_cannot_be_recovered_and_says_so(
         "The connection to the video service broke, and this service offers no way to pick the video up."
     )
     assert not any(r.method == "GET" for r in simulator.requests)
+
+
+async def test_a_profile_can_keep_pictures_on_the_task_endpoint(
+    simulator: Simulator, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    # Seed 003's create call for sora pictures, where an operator's profile says so; text stays on the chat.
+    override = tmp_path / "task-pictures.toml"
+    override.write_text(
+        'extends = "kkiai"\n[[models]]\nname = "sora-2"\nimage = "task"\n'
+        'task_fields = { orientation = "{orientation}", size = "{size}", duration = "{duration}", '
+        "watermark = false, private = false }\n", encoding="utf-8")
+    engine = engine_for(simulator, http, load_profile(str(override)).with_raw_data_url(simulator.raw_data_url))
+    params = JobParams(PROMPT, orientation="landscape", duration=15, image_url="https://cdn.example/cow.png")
+    outcome = made((await run(engine, params))[0])
+    [create] = [r.json for r in simulator.requests if r.path == "/v1/video/create"]
+    assert create == {"model": "sora-2", "prompt": PROMPT, "images": ["https://cdn.example/cow.png"],
+                      "orientation": "landscape", "size": "small", "duration": 15, "watermark": False,
+                      "private": False}
+    assert outcome.task_id and outcome.task_id.startswith("sora-2:task_")
+    assert any(r.path == f"/v1/videos/{outcome.task_id}" for r in simulator.requests)
+    assert not chats(simulator)
+
+
+async def test_a_picture_that_cannot_be_fetched_is_named(simulator: Simulator, http: aiohttp.ClientSession) -> None:
+    engine = engine_for(simulator, http, load_profile("sora2api"))
+    params = JobParams(PROMPT, image_url="http://127.0.0.1:9/cow.png")  # not Discord's CDN, nor trusted
+    result, _ = await run(engine, params, model="sora2")
+    assert failed(result, "failed").error == "The picture couldn't be fetched from Discord any more; send it again."
+    assert not chats(simulator)

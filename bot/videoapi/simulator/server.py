@@ -336,7 +336,7 @@ class Simulator:
 
     async def _raw_data(self, request: web.Request) -> web.Response:
         task = self.task(request.match_info["task_id"])
-        if task is None:
+        if task is None or task.origin != "chat":  # the page a chat answer links to; a created task has none
             return web.json_response({"error": "task not found"}, status=404)
         state, progress = self._advance(task)
         return web.json_response(raw_data_body(task, state, progress, self._links(task)))
