@@ -179,13 +179,13 @@ class GenerationEngine:
                 log.warning("stream for %s broke before a task ID (%s)", spec.name, broken.reason)
                 return GenerationFailed(_INTERRUPTED, "interrupted")
             log.info("stream broke after task %s (%s); recovering it", task, broken.reason)
-            return await self._recover(task, spec, seen, params, report)
+            return await self._recover(task, spec, seen, params, report, conveyed=request.conveyed)
         except VideoAPIError as error:
             return _failure(error, last.task_id if last else None)
         if last is None:
             return GenerationFailed(_INTERRUPTED, "interrupted")
         if last.state == "completed" and last.video_url:
-            note = service_note(params, last.content)
+            note = service_note(params, last.content, request.conveyed)
             return VideoMade(last.task_id, last.content, last.video_url, last.preview_url, last.sid, note)
         return _reported_failure(last.task_id, last.error)
 
@@ -202,7 +202,7 @@ class GenerationEngine:
 
     async def _recover(
         self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report,
-        *, created: bool = False,
+        *, created: bool = False, conveyed: frozenset[str] = frozenset(),
     ) -> Outcome:
         """Ask the task's sources until it ends. GETs are safe to repeat, so outages are waited out."""
         sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None,
@@ -246,7 +246,7 @@ class GenerationEngine:
             outages, missing_rounds = 0, 0
             if status.state == "completed" and status.video_url:
                 content = seen.content if seen and seen.content else _task_content(task_id, status)
-                note = service_note(params, content) if params else None
+                note = service_note(params, content, conveyed) if params else None
                 return VideoMade(task_id, content, status.video_url, status.preview_url, seen.sid if seen else None,
                                  note)
             if status.state == "failed":
@@ -255,15 +255,20 @@ class GenerationEngine:
             await asyncio.sleep(self._poll_interval)
 
 
-def service_note(params: JobParams | None, content: str) -> str | None:
-    """One sentence when the service's reading of the request (its ```json echo) differs from the ask."""
+def service_note(params: JobParams | None, content: str, conveyed: frozenset[str]) -> str | None:
+    """One sentence when the service's reading of the request (its ```json echo) differs from the ask.
+
+    Only options the request told the service are compared: a remix's words alone ask nothing new.
+    """
     echo = read_echo(content) if params else None
     if echo is None or params is None:
         return None
     differences = []
-    if echo.orientation in ("portrait", "landscape") and echo.orientation != params.orientation:
+    asked = params.orientation
+    if "orientation" in conveyed and echo.orientation in ("portrait", "landscape") and echo.orientation != asked:
         differences.append(f"you asked for {params.orientation}; the service made {echo.orientation}")
-    if echo.duration is not None and params.duration is not None and echo.duration != params.duration:
+    if "duration" in conveyed and echo.duration is not None and params.duration is not None \
+            and echo.duration != params.duration:
         differences.append(f"you asked for {params.duration} s; the service made {echo.duration} s")
     if not differences:
         return None

@@ -37,6 +37,7 @@ class ChatRequest:
     model: str
     messages: list[dict[str, Any]]
     extra: dict[str, Any]
+    conveyed: frozenset[str] = frozenset()  # the options this request tells the service (by any carrier)
 
 
 def chat_request(
@@ -54,7 +55,8 @@ def chat_request(
         messages.append({"role": "user", "content": ask.prompt})
     newest = messages[-1]
     text = str(newest.get("content", ""))
-    if not any(m.get("role") == "assistant" for m in messages):
+    continuing = any(m.get("role") == "assistant" for m in messages)
+    if not continuing:
         text = _phrased(spec, phrases, text, ask)
     if ask.image and spec.image == "vision":
         newest["content"] = [
@@ -68,7 +70,11 @@ def chat_request(
              if spec.carrier(option) == "body" and values.get(option) is not None}
     if "duration" in extra:
         extra["duration"] = ask.duration
-    return ChatRequest(model, messages, extra)
+    conveyed = frozenset(
+        option for option in ("orientation", "duration", "size")
+        if (carrier := spec.carrier(option)) in ("model", "body") or (carrier == "prompt" and not continuing)
+    )
+    return ChatRequest(model, messages, extra, conveyed)
 
 
 def task_prompt(history: Sequence[Mapping[str, Any]]) -> str:

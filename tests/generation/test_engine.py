@@ -320,3 +320,13 @@ async def test_a_picture_that_cannot_be_fetched_is_named(simulator: Simulator, h
     result, _ = await run(engine, params, model="sora2")
     assert failed(result, "failed").error == "The picture couldn't be fetched from Discord any more; send it again."
     assert not chats(simulator)
+
+
+async def test_a_remix_asks_nothing_new_so_no_difference_is_reported(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    first = made((await run(engine, JobParams(PROMPT, orientation="landscape", duration=15)))[0])
+    history = [*HISTORY, {"role": "assistant", "content": first.content}, {"role": "user", "content": "at night"}]
+    # /video inside a thread fills in portrait when the member picked nothing; the remix words ask nothing.
+    remix = made((await run(engine, JobParams("at night", orientation="portrait"), history=history))[0])
+    assert '"orientation": "landscape"' in remix.content and remix.service_note is None

@@ -82,3 +82,13 @@ def test_a_task_route_remix_describes_the_thread() -> None:
     answer = {"role": "assistant", "content": "> ID: `veo3.1-fast:1`"}
     history = [*TURN, answer, {"role": "user", "content": "at night"}]
     assert task_prompt(history) == "A cow with wings\nat night"
+
+
+def test_a_request_knows_which_options_it_told_the_service() -> None:
+    fresh = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, TURN, Ask("A cow with wings", "landscape", 15))
+    history = [*TURN, {"role": "assistant", "content": "> ID: `task_01k7abcdef`"}, {"role": "user", "content": "x"}]
+    remix = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, history, Ask("x", "landscape", 15))
+    by_id = chat_request(SORA2API.model("sora2"), SORA2API.phrases, history, Ask("x", "landscape", 15))
+    assert (fresh.conveyed, remix.conveyed, by_id.conveyed) == (
+        {"orientation", "duration"}, frozenset(), {"orientation", "duration"}
+    )
