@@ -27,7 +27,7 @@ from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
-from bot.generation.engine import GenerationEngine
+from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.quotas.admission import QuotaService
@@ -160,8 +160,9 @@ class VideoBot(commands.Bot):
             deliveries_at_once=DELIVERIES_AT_ONCE,
         )
         engine = GenerationEngine(
-            video_api, poll_interval=tuning.poll_interval, polls_per_second=settings.polls_per_second,
-            deadline=settings.job_deadline,
+            video_api, settings.provider, poll_interval=tuning.poll_interval,
+            polls_per_second=settings.polls_per_second, deadline=settings.job_deadline,
+            load_image=picture_loader(media_session, settings.trusted_media_origins),
         )
         self.runner = JobRunner(
             store=self.store,

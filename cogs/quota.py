@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.catalog import MODELS
 from bot.core.periods import PERIODS, Period
 from bot.discord_ui.members import member_of, named_member
 from bot.discord_ui.moderation_render import (
@@ -75,7 +74,8 @@ class QuotaCog(commands.Cog, name="Quotas"):
         # Built per bot because the model choices of /quota cost come from its configuration.
         group = ModeratorGroup(name="quota", description="Limits on who may make how many videos", refusal=NOT_ALLOWED)
         moderation, modlog = self.services.moderation, self.services.modlog
-        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in self.services.settings.models]
+        provider = self.services.settings.provider
+        models = [app_commands.Choice(name=provider.model(m).label, value=m) for m in self.services.settings.models]
 
         @group.command(name="set", description="Set the limit of the server, a role or a member")
         @app_commands.describe(

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.catalog import MODELS
 from bot.discord_ui.moderation_render import settings_change_log, settings_change_reply, settings_text
 from bot.discord_ui.moderators import ModeratorGroup, reply
 from bot.discord_ui.permissions import check_log_channel
@@ -38,7 +37,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         group = ModeratorGroup(name="videobot", description="The video bot's settings in this server",
                                refusal=NOT_ALLOWED)
         services = self.services
-        models = [app_commands.Choice(name=MODELS[m].label, value=m) for m in services.settings.models]
+        provider = services.settings.provider
+        models = [app_commands.Choice(name=provider.model(m).label, value=m) for m in services.settings.models]
 
         @group.command(name="settings", description="Show the settings, or change the ones you give")
         @app_commands.describe(

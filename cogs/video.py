@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.catalog import MODELS, ORIENTATIONS
+from bot.core.catalog import ORIENTATIONS
 from bot.core.errors import BotError
 from bot.discord_ui.acknowledge import acknowledge, answer_publicly
 from bot.discord_ui.boundary import report_failure, user_sentence
@@ -93,10 +93,11 @@ class VideoCog(commands.Cog, name=COG_NAME):
     # --- /video -----------------------------------------------------------------------------------
 
     def _build_video_command(self) -> app_commands.Command[Any, ..., None]:
-        # Built per bot because the model, duration and size choices come from its configuration.
-        models = self.services.settings.models
-        durations = sorted({d for m in models for d in MODELS[m].durations})
-        sizes = sorted({s for m in models for s in MODELS[m].sizes})
+        # Built per bot because the model, orientation, duration and size choices come from its provider profile.
+        specs = [self.services.settings.provider.model(m) for m in self.services.settings.models]
+        orientations = [o for o in ORIENTATIONS if any(o in s.orientations for s in specs)]
+        durations = sorted({d for s in specs for d in s.durations})
+        sizes = sorted({size for s in specs for size in s.sizes})
 
         @app_commands.command(name="video", description="Make a video from a prompt, in a thread of its own")
         @app_commands.guild_only()
@@ -109,8 +110,8 @@ class VideoCog(commands.Cog, name=COG_NAME):
             image="A picture to start from (PNG, JPEG or WebP, up to 10 MB)",
         )
         @app_commands.choices(
-            model=[app_commands.Choice(name=MODELS[m].label, value=m) for m in models],
-            orientation=[app_commands.Choice(name=o.capitalize(), value=o) for o in ORIENTATIONS],
+            model=[app_commands.Choice(name=s.label, value=s.name) for s in specs],
+            orientation=[app_commands.Choice(name=o.capitalize(), value=o) for o in orientations],
             size=[app_commands.Choice(name=s, value=s) for s in sizes],
         )
         @app_commands.choices(duration=[app_commands.Choice(name=f"{d} seconds", value=d) for d in durations])

@@ -29,6 +29,7 @@ async def simulated(settings: Settings) -> AsyncIterator[Settings]:
             settings,
             video_api_base_url=base_url,
             trusted_media_origins=(*settings.trusted_media_origins, base_url),
+            provider=settings.provider.with_raw_data_url(simulator.raw_data_url),
         )
     finally:
         await simulator.close()

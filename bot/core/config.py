@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from dotenv import dotenv_values
 
-from bot.core.catalog import MODELS
+from bot.core.catalog import DEFAULT_PROVIDER, ProfileError, ProviderProfile, load_profile
 from bot.core.periods import PERIODS, Period
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
-DEFAULT_VIDEO_API_URL: Final = "https://www.kkiai.com"
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
@@ -74,7 +73,7 @@ class Settings:
     discord_token: Secret
     video_api_key: Secret
     dev_guild_id: int | None = None
-    video_api_base_url: str = DEFAULT_VIDEO_API_URL
+    video_api_base_url: str = "https://www.kkiai.com"
     database_path: Path = DEFAULT_DATABASE_PATH
     # postgresql://…; when set, PostgreSQL instead of the SQLite file
     database_url: Secret = field(default_factory=lambda: Secret(""))
@@ -95,6 +94,8 @@ class Settings:
     default_quota_period: Period = "day"
     history_max_turns: int = 20
     simulate: bool = field(default=False)
+    # The reseller family spoken to: models, how options and pictures reach it, how tasks are recovered.
+    provider: ProviderProfile = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER))
 
 
 def load_settings(
@@ -138,14 +139,25 @@ def load_database_settings(
 def _parse(env: _Reader, *, simulate: bool) -> Settings:
     discord_token = env.secret("DISCORD_TOKEN", required=True)
     video_api_key = env.secret("VIDEO_API_KEY", required=not simulate)
-    models = env.csv("VIDEO_MODELS", default=("sora-2",))
-    unknown = [name for name in models if name not in MODELS]
+    provider = env.provider("VIDEO_PROVIDER")
+    raw_data_url = env.optional_url("VIDEO_RAW_DATA_URL")
+    if raw_data_url is not None:
+        if "{task_id}" in raw_data_url:
+            provider = provider.with_raw_data_url(raw_data_url)
+        else:
+            env.report("VIDEO_RAW_DATA_URL", f"must contain {{task_id}}, not '{raw_data_url}'")
+    models = env.csv("VIDEO_MODELS", default=provider.default_models)
+    unknown = [name for name in models if not provider.has_model(name)]
     if unknown:
-        env.report("VIDEO_MODELS", f"lists '{unknown[0]}', which this bot doesn't know (known: {', '.join(MODELS)})")
-        models = tuple(name for name in models if name in MODELS) or ("sora-2",)
+        known = ", ".join(provider.model_names)
+        env.report("VIDEO_MODELS", f"lists '{unknown[0]}', which this bot doesn't know (known: {known})")
+        models = tuple(name for name in models if provider.has_model(name)) or provider.default_models
     default_model = env.text("VIDEO_DEFAULT_MODEL", default=models[0])
     if default_model not in models:
         env.report("VIDEO_DEFAULT_MODEL", f"is '{default_model}', which is not one of VIDEO_MODELS")
+    base_url = env.optional_url("VIDEO_API_BASE_URL") or provider.base_url
+    if base_url is None and not simulate:
+        env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
     quota_period = env.choice("DEFAULT_QUOTA_PERIOD", PERIODS, default="day", normalise=str.lower)
 
@@ -153,7 +165,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         discord_token=discord_token,
         video_api_key=video_api_key,
         dev_guild_id=env.snowflake("DISCORD_DEV_GUILD_ID"),
-        video_api_base_url=env.url("VIDEO_API_BASE_URL", default=DEFAULT_VIDEO_API_URL),
+        video_api_base_url=base_url or "http://127.0.0.1",  # only --simulate leaves it unset, and replaces it
         database_path=Path(env.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH))),
         database_url=env.database_url("DATABASE_URL"),
         models=models,
@@ -173,6 +185,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         simulate=simulate,
+        provider=provider,
     )
 
 
@@ -313,8 +326,13 @@ class _Reader:
             return Secret("")
         return Secret(value)
 
-    def url(self, name: str, *, default: str) -> str:
-        return self.optional_url(name) or default
+    def provider(self, name: str) -> ProviderProfile:
+        choice = self.text(name, default=DEFAULT_PROVIDER)
+        try:
+            return load_profile(choice)
+        except ProfileError as error:
+            self.report(name, str(error))
+            return load_profile(DEFAULT_PROVIDER)
 
     def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
         value = self._raw(name)

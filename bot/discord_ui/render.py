@@ -159,7 +159,7 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
         return "🎞️ Generating", Colour.BLURPLE, lines
     if phase is Phase.FINISHED:
         took = human_duration(((state.finished_at or state.started_at) - state.started_at).total_seconds())
-        lines = []
+        lines = [f"⚠️ {state.service_note}"] if state.service_note else []
         if state.too_large_limit is not None:
             lines.append(
                 f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}); "

@@ -1,24 +1,34 @@
 """Drive one job through the video API, knowing nothing of Discord or the database.
 
-The main path streams a chat completion. If the stream breaks after the task ID appeared, or the job is
-resumed after a restart with a task ID saved, the task endpoint is polled instead. Image-to-video jobs are
-created with the task endpoint and polled. Every visible change is reported through a callback; the result
-is an `Outcome`, never an exception, except cancellation.
+How a job is sent follows the provider profile of its model. A chat-route model streams a chat completion
+whose newest user message carries the options the way that service reads them and, as a vision part, the
+picture to start from; a task-route model is created with `/v1/video/create` and polled. If a stream
+breaks after the task ID appeared, or the job is resumed after a restart with a task ID saved, the task is
+recovered from the sources its profile names (the Raw Data link first). Every visible change is reported
+through a callback; the result is an `Outcome`, never an exception, except cancellation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import aiohttp
+
+from bot.core.catalog import ModelSpec, ProviderProfile
 from bot.core.pacing import RatePacer
+from bot.generation.recovery import recovery_sources
+from bot.generation.requests import IMAGE_LIMIT
+from bot.media.download import MediaError, download_media
 from bot.store import JobParams
 from bot.videoapi import (
+    Ask,
     AuthenticationFailed,
     RateLimited,
     RequestRejected,
@@ -28,12 +38,17 @@ from bot.videoapi import (
     Transcript,
     VideoAPI,
     VideoAPIError,
+    chat_request,
+    read_echo,
+    task_body,
+    task_prompt,
 )
 
 log = logging.getLogger(__name__)
 
 Stage = Literal["waiting", "generating"]
 ErrorKind = Literal["refused", "failed", "unavailable", "busy", "interrupted", "timeout", "auth"]
+LoadImage = Callable[[str], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +70,7 @@ class VideoMade:
     video_url: str
     preview_url: str | None = None
     sid: str | None = None
+    service_note: str | None = None  # "You asked for landscape; the service made portrait."
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,120 +91,178 @@ _TIMED_OUT = "The video took too long and was abandoned."
 _DECLINED = "The video service couldn't make this video."
 _UNAVAILABLE = "The video service was unavailable."
 _INTERRUPTED = "The connection to the video service broke before it accepted the video."
+_UNRECOVERABLE = "The connection to the video service broke, and this service offers no way to pick the video up."
+_LOST = "The video service no longer knows this video's task."
+_PICTURE = "The picture couldn't be fetched from Discord any more; send it again."
+_NOT_OFFERED = "This bot no longer offers the model this video was started with."
+_COSTS = {
+    "billed": "a failed generation may still be billed by the service",
+    "refunded": "a failed generation is refunded by the service",
+    "unknown": "what a failed generation costs is not known",
+}
 _NO_USABLE_LINK = "The video service finished without a video link the bot may open."
+_MISSING_ROUNDS = 3  # a task unknown everywhere this many polls in a row is gone (a fresh one may lag)
 
 
 class GenerationEngine:
-    """Runs jobs against a VideoAPI."""
+    """Runs jobs against a VideoAPI, speaking each model the way its provider profile says."""
 
     def __init__(
         self,
         api: VideoAPI,
+        provider: ProviderProfile,
         *,
+        load_image: LoadImage | None = None,
         poll_interval: float = 5.0,
         polls_per_second: float = 20.0,
         deadline: float = 3600.0,
         poll_outage_limit: int = 20,
     ) -> None:
+        if provider.image_transport == "data_url" and load_image is None:
+            raise ValueError(f"the {provider.name} profile sends pictures as data: URLs, which needs load_image")
         self._api = api
+        self._provider = provider
+        self._load_image = load_image
         self._poll_interval = poll_interval
         # All jobs' polls together: a thousand tasks resumed at once must not hit the vendor as one wave.
         self._poll_pacer = RatePacer(polls_per_second)
+        self._random = random.Random()
         self._deadline = deadline
         self._poll_outage_limit = poll_outage_limit
-        self._random = random.Random()
+        for spec in provider.models:
+            log.info("%s: %s route, sent as %s; %s", spec.name, spec.route, spec.request_model, _COSTS[spec.on_failure])
 
     async def run(
         self,
         *,
         model: str,
         params: JobParams,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, Any]],
         task_id: str | None,
         report: Report,
     ) -> Outcome:
-        """Make the video: resume `task_id` if given, else create it (image) or stream it (chat)."""
+        """Make the video: recover `task_id` if given, else create it (task route) or stream it (chat)."""
+        if not self._provider.has_model(model):
+            return GenerationFailed(_NOT_OFFERED, "failed", task_id)
+        spec = self._provider.model(model)
         try:
             async with asyncio.timeout(self._deadline):
                 if task_id:
-                    return await self._poll(task_id, model, report, resumed=True)
-                if params.image_url:
-                    return await self._from_image(model, params, report)
-                return await self._stream(model, params, history, report)
+                    return await self._recover(task_id, spec, None, None, report, resumed=True)
+                try:
+                    ask = await self._ask(params)
+                except MediaError:
+                    return GenerationFailed(_PICTURE, "failed")
+                if spec.route == "task" or (ask.image and spec.image == "task"):
+                    return await self._from_task(spec, ask, history, report)
+                return await self._stream(spec, ask, params, history, report)
         except TimeoutError:
             return GenerationFailed(_TIMED_OUT, "timeout", task_id)
 
+    async def _ask(self, params: JobParams) -> Ask:
+        image = params.image_url
+        if image and self._provider.image_transport == "data_url":
+            assert self._load_image is not None
+            image = picture_data_url(await self._load_image(image))
+        return Ask(params.prompt, params.orientation, params.duration, params.size, image)
+
     async def _stream(
-        self, model: str, params: JobParams, history: Sequence[Mapping[str, str]], report: Report
+        self, spec: ModelSpec, ask: Ask, params: JobParams, history: Sequence[Mapping[str, Any]], report: Report
     ) -> Outcome:
+        request = chat_request(spec, self._provider.phrases, history, ask)
         last: Transcript | None = None
-        seen_task: str | None = None
         try:
             async for snapshot in self._api.stream_chat(
-                model, history, on_retry=_retry_reporter(report), extra=_chat_options(params)
+                request.model, request.messages, on_retry=_retry_reporter(report), extra=request.extra
             ):
                 last = snapshot
-                seen_task = snapshot.task_id or seen_task
                 if snapshot.state in ("completed", "failed"):
                     break
                 await report(_update_from_transcript(snapshot))
         except StreamInterrupted as broken:
-            task = broken.task_id or seen_task
+            seen: Transcript | None = broken.transcript if isinstance(broken.transcript, Transcript) else last
+            task = broken.task_id or (seen.task_id if seen else None)
             if task is None:
-                log.warning("stream for %s broke before a task ID (%s)", model, broken.reason)
+                log.warning("stream for %s broke before a task ID (%s)", spec.name, broken.reason)
                 return GenerationFailed(_INTERRUPTED, "interrupted")
-            log.info("stream broke after task %s (%s); polling instead", task, broken.reason)
-            return await self._poll(task, model, report)
+            log.info("stream broke after task %s (%s); recovering it", task, broken.reason)
+            return await self._recover(task, spec, seen, params, report, conveyed=request.conveyed)
         except VideoAPIError as error:
-            return _failure(error, seen_task)
+            return _failure(error, last.task_id if last else None)
         if last is None:
             return GenerationFailed(_INTERRUPTED, "interrupted")
         if last.state == "completed" and last.video_url:
-            return VideoMade(last.task_id, last.content, last.video_url, last.preview_url, last.sid)
+            note = service_note(params, last.content, request.conveyed)
+            return VideoMade(last.task_id, last.content, last.video_url, last.preview_url, last.sid, note)
         return _reported_failure(last.task_id, last.error)
 
-    async def _from_image(self, model: str, params: JobParams, report: Report) -> Outcome:
+    async def _from_task(
+        self, spec: ModelSpec, ask: Ask, history: Sequence[Mapping[str, Any]], report: Report
+    ) -> Outcome:
+        body = task_body(spec, ask, task_prompt(history) or ask.prompt)
         try:
-            task_id = await self._api.create_task(
-                model,
-                params.prompt,
-                images=[params.image_url] if params.image_url else [],
-                orientation=params.orientation,
-                size=params.size or "small",
-                duration=params.duration or 10,
-                on_retry=_retry_reporter(report),
-            )
+            task_id = await self._api.create_task(body, on_retry=_retry_reporter(report))
         except VideoAPIError as error:
             return _failure(error, None)
-        return await self._poll(task_id, model, report)  # which reports the new task ID first
+        # A created task has no chat answer, so no Raw Data page: only the task endpoints know it.
+        return await self._recover(task_id, spec, None, None, report, created=True)  # reports the ID first
 
-    async def _poll(self, task_id: str, model: str, report: Report, *, resumed: bool = False) -> Outcome:
-        """Ask for the task until it ends. GETs are safe to repeat, so outages are waited out.
+    async def _recover(
+        self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report,
+        *, created: bool = False, conveyed: frozenset[str] = frozenset(), resumed: bool = False,
+    ) -> Outcome:
+        """Ask the task's sources until it ends. GETs are safe to repeat, so outages are waited out.
 
-        Polls are jittered and paced across all jobs; a resumed job (one of many after a restart) starts
-        at a random point of its first interval, so that the restart does not poll in one wave.
+        Polls are jittered and paced across all jobs; a resumed job (one of many after a restart) starts at
+        a random point of its first interval, so that a restart does not poll in one wave.
         """
-        failures = 0
+        sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None,
+                                   created=created)
+        if not sources:
+            return GenerationFailed(_UNRECOVERABLE, "interrupted", task_id)
         await report(Update("waiting", task_id=task_id))
         if resumed:
             await asyncio.sleep(self._random.uniform(0, self._poll_interval))
+        current, outages, missing_rounds = 0, 0, 0
         while True:
             await self._poll_pacer.turn()
-            try:
-                status = await self._api.get_task(task_id, model)
-                failures = 0
-            except (ServiceUnavailable, RateLimited) as error:
-                failures += 1
-                log.warning("polling %s failed %d time(s): %s", task_id, failures, error)
-                if failures >= self._poll_outage_limit:
-                    return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
-                await report(Update("waiting", task_id=task_id, retry=(failures + 1, self._poll_outage_limit)))
-                await asyncio.sleep(min(60.0, self._poll_interval * 2 ** min(failures, 4)))
+            status: TaskStatus | None = None
+            missing = 0
+            for offset in range(len(sources)):
+                index = (current + offset) % len(sources)
+                try:
+                    status = await sources[index].fetch()
+                except RequestRejected as error:
+                    if error.status != 404:
+                        return _failure(error, task_id)
+                    missing += 1
+                    continue
+                except (ServiceUnavailable, RateLimited) as error:
+                    log.info("asking %s about %s failed: %s", sources[index].name, task_id, error)
+                    continue
+                except VideoAPIError as error:
+                    return _failure(error, task_id)
+                current = index  # keep asking the source that answered
+                break
+            if status is None:
+                if missing == len(sources):
+                    missing_rounds += 1
+                    if missing_rounds >= _MISSING_ROUNDS:
+                        return GenerationFailed(_LOST, "failed", task_id)
+                else:
+                    outages += 1
+                    log.warning("no source answered about %s (%d time(s))", task_id, outages)
+                    if outages >= self._poll_outage_limit:
+                        return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
+                    await report(Update("waiting", task_id=task_id, retry=(outages + 1, self._poll_outage_limit)))
+                await asyncio.sleep(min(60.0, self._poll_interval * 2 ** min(outages, 4)))
                 continue
-            except VideoAPIError as error:
-                return _failure(error, task_id)
+            outages, missing_rounds = 0, 0
             if status.state == "completed" and status.video_url:
-                return VideoMade(task_id, _task_content(task_id, status), status.video_url, status.preview_url)
+                content = seen.content if seen and seen.content else _task_content(task_id, status)
+                note = service_note(params, content, conveyed) if params else None
+                return VideoMade(task_id, content, status.video_url, status.preview_url, seen.sid if seen else None,
+                                 note)
             if status.state == "completed":
                 # Finished without a link the bot may open: asking again will not add one.
                 return GenerationFailed(_NO_USABLE_LINK, "failed", task_id)
@@ -196,6 +270,49 @@ class GenerationEngine:
                 return _reported_failure(task_id, status.error)
             await report(_update_from_task(task_id, status))
             await asyncio.sleep(self._poll_interval * self._random.uniform(0.8, 1.2))
+
+
+def service_note(params: JobParams | None, content: str, conveyed: frozenset[str]) -> str | None:
+    """One sentence when the service's reading of the request (its ```json echo) differs from the ask.
+
+    Only options the request told the service are compared: a remix's words alone ask nothing new.
+    """
+    echo = read_echo(content) if params else None
+    if echo is None or params is None:
+        return None
+    differences = []
+    asked = params.orientation
+    if "orientation" in conveyed and echo.orientation in ("portrait", "landscape") and echo.orientation != asked:
+        differences.append(f"you asked for {params.orientation}; the service made {echo.orientation}")
+    if "duration" in conveyed and echo.duration is not None and params.duration is not None \
+            and echo.duration != params.duration:
+        differences.append(f"you asked for {params.duration} s; the service made {echo.duration} s")
+    if not differences:
+        return None
+    text = ", and ".join(differences)
+    return text[0].upper() + text[1:] + "."
+
+
+def picture_loader(session: aiohttp.ClientSession, trusted_origins: Sequence[str] = ()) -> LoadImage:
+    """Fetches a member's picture (Discord's CDN) for profiles that send pictures as data: URLs."""
+
+    async def load(url: str) -> bytes:
+        return await download_media(session, url, max_bytes=IMAGE_LIMIT, trusted_origins=trusted_origins)
+
+    return load
+
+
+def picture_data_url(data: bytes) -> str:
+    """The picture as a data: URL, typed by its first bytes (PNG, JPEG or WebP, as /video accepts)."""
+    if data.startswith(b"\x89PNG"):
+        kind = "image/png"
+    elif data.startswith(b"\xff\xd8"):
+        kind = "image/jpeg"
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
+    else:
+        kind = "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 # Words with which the vendor family words a content-policy refusal, as opposed to a render failure.
@@ -212,17 +329,6 @@ def _reported_failure(task_id: str | None, error: str | None) -> GenerationFaile
     return GenerationFailed(error or _DECLINED, kind, task_id)
 
 
-def _chat_options(params: JobParams) -> dict[str, object]:
-    # The vendor reads the options from the prompt's JSON block it echoes; sending them as body fields
-    # is how OpenAI-compatible video resellers take them. Unknown fields are ignored upstream.
-    options: dict[str, object] = {"orientation": params.orientation}
-    if params.duration:
-        options["duration"] = params.duration
-    if params.size:
-        options["size"] = params.size
-    return options
-
-
 def _update_from_transcript(snapshot: Transcript) -> Update:
     stage: Stage = "generating" if snapshot.state == "generating" else "waiting"
     return Update(stage, task_id=snapshot.task_id, progress=snapshot.progress)
@@ -234,7 +340,7 @@ def _update_from_task(task_id: str, status: TaskStatus) -> Update:
 
 
 def _task_content(task_id: str, status: TaskStatus) -> str:
-    """The assistant turn for a polled task, in the vendor's own transcript format.
+    """The assistant turn for a video no stream told of (a task, or a job resumed after a restart).
 
     There was no stream to keep verbatim, so later remixes get what the stream would have said.
     """

@@ -189,7 +189,7 @@ class JobExecution:
             return
         finished = dataclasses.replace(
             state, phase=Phase.FINISHED, finished_at=now, task_id=task_id, progress=100, retry=None,
-            video_url=outcome.video_url, preview_url=outcome.preview_url,
+            video_url=outcome.video_url, preview_url=outcome.preview_url, service_note=outcome.service_note,
         )
         delivery = await self._presenter.conclude(places, finished)
         if not delivery.shown:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
-from bot.core.catalog import MODELS, ORIENTATIONS
+from bot.core.catalog import ProviderProfile
 from bot.core.errors import BotError
 
 PROMPT_LIMIT: Final = 2000
@@ -47,27 +47,33 @@ def check_prompt(prompt: str) -> str:
 
 def check_options(
     *,
+    provider: ProviderProfile,
     model: str,
     offered_models: Collection[str],
     orientation: str,
     duration: int | None,
     size: str | None,
     image: ImageInput | None,
-) -> tuple[int, str]:
-    """Refuse combinations the model cannot make; return the duration and size to use."""
-    if model not in offered_models or model not in MODELS:
+) -> tuple[int | None, str]:
+    """Refuse combinations the model cannot make (as its provider profile says); return duration and size.
+
+    The duration is None for a model whose length the service decides.
+    """
+    if model not in offered_models or not provider.has_model(model):
         raise BotError(f"{model} isn't offered here; choose one of {', '.join(offered_models)}.")
-    spec = MODELS[model]
-    if orientation not in ORIENTATIONS:
-        raise BotError("Choose portrait or landscape.")
+    spec = provider.model(model)
+    if orientation not in spec.orientations:
+        raise BotError(f"{model} makes only {' or '.join(spec.orientations)} videos.")
     if duration is not None and duration not in spec.durations:
+        if not spec.durations:
+            raise BotError(f"{model} decides the length of its videos itself; leave the duration out.")
         raise BotError(f"{model} can't make {duration}-second videos; {_duration_advice(spec.durations)}.")
     if size is not None and size not in spec.sizes:
         raise BotError(f"{model} can't make {size} videos; choose {' or '.join(spec.sizes)}.")
     if image is not None:
         check_image(image)
         if not spec.accepts_image:
-            able = [name for name in offered_models if name in MODELS and MODELS[name].accepts_image]
+            able = [n for n in offered_models if provider.has_model(n) and provider.model(n).accepts_image]
             advice = f"choose {' or '.join(able)}, or leave the image out" if able else "leave the image out"
             raise BotError(f"{model} can't start from an image; {advice}.")
     return duration or spec.default_duration, size or spec.default_size

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.core.catalog import MODELS
 from bot.core.config import Settings
 from bot.core.errors import BotError
 from bot.generation.requests import ImageInput, check_channel, check_image, check_options, check_prompt
@@ -76,8 +75,8 @@ class VideoService:
         guild = await self._store.settings.get(guild_id)
         model = self._model(options.model or guild.default_model)
         duration, size = check_options(
-            model=model, offered_models=self._settings.models, orientation=options.orientation,
-            duration=options.duration, size=options.size, image=options.image,
+            provider=self._settings.provider, model=model, offered_models=self._settings.models,
+            orientation=options.orientation, duration=options.duration, size=options.size, image=options.image,
         )
         conversation, parent, number = None, None, None
         if thread_id is not None:
@@ -144,7 +143,7 @@ class VideoService:
         base = like.params if like else JobParams(instruction)
         if image is not None:
             check_image(image)
-            if not MODELS[model].accepts_image:
+            if not self._settings.provider.model(model).accepts_image:
                 raise BotError(f"{model} can't start from an image, so I can't use the picture for this remix. "
                                "Send the remix without it.")
         params = JobParams(instruction, base.orientation, base.duration, base.size, image.url if image else None)

@@ -53,6 +53,7 @@ class ProgressState:
     remix_number: int | None = None  # "Remixing video 2 of this thread"
     trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
     quota_note: str | None = None  # e.g. "3 of 5 left today"
+    service_note: str | None = None  # the service made something else than asked, e.g. portrait for landscape
 
 
 def progress_state(job: Job, **changes: Any) -> ProgressState:

@@ -1,11 +1,13 @@
-"""The vendor's video API: streamed chat generations, task endpoints, typed errors, a local simulator.
-
-Knows nothing about Discord.
+"""The vendor's video API: streamed chat generations, task endpoints, Raw Data pages, typed errors, and a
+local simulator. Knows nothing about Discord.
 """
 
 from .client import ChatStream, OnRetry, VideoAPI
+from .compose import Ask, ChatRequest, chat_request, task_body, task_prompt
+from .echo import Echo, read_echo
 from .errors import (
     AuthenticationFailed,
+    GenerationStopped,
     RateLimited,
     RequestRejected,
     ServiceUnavailable,
@@ -13,7 +15,7 @@ from .errors import (
     VideoAPIError,
 )
 from .sse import SSEDecoder, SSEEvent, SSEProtocolError
-from .tasks import TaskState, TaskStatus, full_task_id, normalize_status, parse_task, task_query_path
+from .tasks import TaskEndpoint, TaskState, TaskStatus, full_task_id, normalize_status, parse_task, task_path
 from .transcript import (
     Transcript,
     TranscriptParser,
@@ -22,8 +24,12 @@ from .transcript import (
 )
 
 __all__ = [
+    "Ask",
     "AuthenticationFailed",
+    "ChatRequest",
     "ChatStream",
+    "Echo",
+    "GenerationStopped",
     "OnRetry",
     "RateLimited",
     "RequestRejected",
@@ -32,6 +38,7 @@ __all__ = [
     "SSEProtocolError",
     "ServiceUnavailable",
     "StreamInterrupted",
+    "TaskEndpoint",
     "TaskState",
     "TaskStatus",
     "Transcript",
@@ -39,9 +46,13 @@ __all__ = [
     "TranscriptState",
     "VideoAPI",
     "VideoAPIError",
+    "chat_request",
     "full_task_id",
     "normalize_status",
     "parse_task",
     "parse_transcript",
-    "task_query_path",
+    "read_echo",
+    "task_body",
+    "task_path",
+    "task_prompt",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationFailed",
+    "GenerationStopped",
     "RateLimited",
     "RequestRejected",
     "ServiceUnavailable",
@@ -19,6 +20,7 @@ __all__ = [
     "error_from_body",
     "parse_retry_after",
     "safe_reason",
+    "stream_error",
 ]
 
 _MAX_REASON = 160
@@ -81,6 +83,37 @@ class RequestRejected(VideoAPIError):
             kwargs["user_message"] = f"The video service declined this prompt: {reason.rstrip('.')}."
         super().__init__(detail, **kwargs)
         self.reason = reason
+
+
+class GenerationStopped(VideoAPIError):
+    """An error object inside a generation's 200 event stream: the service ended this video there.
+
+    sora2api-style gateways end a stream this way (`data: {"error": {…, "code": "…"}}` then `[DONE]`); the
+    task is gone with it, so there is nothing to poll.
+    """
+
+    default_message = "The video service stopped this video with an error."
+
+    def __init__(self, detail: str = "", *, reason: str | None = None, **kwargs: Any):
+        reason = safe_reason(reason)
+        if reason and "user_message" not in kwargs:
+            kwargs["user_message"] = f"The video service stopped this video: {reason.rstrip('.')}."
+        super().__init__(detail, **kwargs)
+        self.reason = reason
+
+
+def stream_error(body: Mapping[str, Any], *, secret: str | None = None) -> VideoAPIError:
+    """The typed error for an `{"error": …}` event inside a chat stream.
+
+    A refusal, a rate limit or a bad key keep their usual types; anything else stopped the generation, and
+    the member reads the service's own words (or its error code when it gave no words).
+    """
+    err = error_from_body(None, body, secret=secret)
+    if isinstance(err, (RequestRejected, RateLimited, AuthenticationFailed)):
+        return err
+    message, _, code = _fields(body)
+    words = safe_reason(message, secret=secret) or (safe_reason(str(code), secret=secret) if code else None)
+    return GenerationStopped(str(err), reason=words, status=err.status)
 
 
 class StreamInterrupted(VideoAPIError):

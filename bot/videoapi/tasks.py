@@ -1,4 +1,11 @@
-"""Pure helpers for the task endpoints: ID prefixes, endpoint choice, status normalisation."""
+"""Pure helpers for task status: ID prefixes, endpoint paths, and what every status shape means.
+
+Three sources answer a task's status in this vendor family, each its own way: `GET /v1/videos/{id}`
+(seed 000: `detail.pending_info.progress_pct` as a 0..1 fraction), `GET /v1/video/query?id=` (seeds
+001/002: `upsample_video_url`, stale error fields on success) and the chat answer's Raw Data page
+(`https://asyncdata.net/source/<id>`: `status`, `url`, `failure_reason`, `running`, and for Veo the
+stage words `video_generating`, `video_upsampling`). `parse_task` reads them all.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,13 @@ from urllib.parse import quote
 from bot.core.urls import safe_media_url
 
 __all__ = [
+    "TaskEndpoint",
     "TaskState",
     "TaskStatus",
     "full_task_id",
     "normalize_status",
     "parse_task",
-    "task_query_path",
+    "task_path",
 ]
 
 TaskState = Literal["pending", "queued", "generating", "completed", "failed", "unknown"]
@@ -31,12 +39,13 @@ _STATUS_WORDS: dict[str, TaskState] = {
     **dict.fromkeys(("queued", "queuing", "queueing", "in_queue", "waiting", "wait"), "queued"),
     **dict.fromkeys(
         ("processing", "in_progress", "running", "generating", "started", "rendering", "active",
-         "upsampling", "progress", "working"),
+         "upsampling", "progress", "working", "video_generating", "video_generation_running",
+         "video_upsampling"),
         "generating",
     ),
     **dict.fromkeys(
         ("completed", "complete", "success", "succeeded", "successful", "succeed", "done", "finished",
-         "ready"),
+         "ready", "video_generation_completed"),
         "completed",
     ),
     **dict.fromkeys(
@@ -80,34 +89,29 @@ class TaskStatus:
         return self.state in ("completed", "failed")
 
 
-def full_task_id(task_id: str, model: str | None = None) -> str:
-    """Prefix a bare `task_…` ID (as the chat stream shows it) with its model, as the task API wants it."""
-    task_id = task_id.strip()
-    if ":" in task_id or not model:
-        return task_id
-    return f"{model}:{task_id}"
+TaskEndpoint = Literal["videos", "query"]
 
 
-def task_query_path(task_id: str) -> tuple[str, dict[str, str]]:
-    """Choose the query endpoint for a task ID: (path, query parameters).
+def full_task_id(task_id: str, prefix: str | None = None) -> str:
+    """Prefix a bare `task_…` ID (as the chat stream shows it) the way the task endpoints want it.
 
-    Seed 000 documents `GET /v1/videos/{id}` for sora tasks (the OpenAI-style Videos shape); seeds 001/002
-    document `GET /v1/video/query?id=` for grok and veo. So sora-prefixed IDs, and bare `task_…` IDs (which
-    only the sora chat flow produces), use the first; every other prefix uses the second. The client falls
-    back to the other endpoint once on a 404.
+    Resellers file every sora task under one prefix ("sora-2:task_…", the pro model's too), so the prefix
+    comes from the provider profile, not from the model's name. An ID that has a prefix keeps it.
     """
-    prefix = task_id.split(":", 1)[0].lower() if ":" in task_id else ""
-    if prefix.startswith("sora") or (not prefix and task_id.startswith("task_")):
+    task_id = task_id.strip()
+    if ":" in task_id or not prefix:
+        return task_id
+    return f"{prefix}:{task_id}"
+
+
+def task_path(task_id: str, endpoint: TaskEndpoint) -> tuple[str, dict[str, str]]:
+    """The request for a task's status: (path, query parameters).
+
+    Seed 000 documents `GET /v1/videos/{id}` (the OpenAI-style shape); seeds 001/002 `GET /v1/video/query?id=`.
+    """
+    if endpoint == "videos":
         return f"/v1/videos/{quote(task_id, safe=':')}", {}
     return "/v1/video/query", {"id": task_id}
-
-
-def other_query_path(task_id: str) -> tuple[str, dict[str, str]]:
-    """The endpoint `task_query_path` did not choose."""
-    path, _ = task_query_path(task_id)
-    if path.startswith("/v1/videos/"):
-        return "/v1/video/query", {"id": task_id}
-    return f"/v1/videos/{quote(task_id, safe=':')}", {}
 
 
 def normalize_status(word: object) -> TaskState:
@@ -124,9 +128,9 @@ def normalize_status(word: object) -> TaskState:
 
 
 def _dicts(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The objects a status may hide in: the body, `detail`, `detail.pending_info`, `data`."""
+    """The objects a status may hide in: the body, `detail`, `detail.pending_info`, `data`, `content`."""
     found: list[Mapping[str, Any]] = [raw]
-    for key in ("detail", "data"):
+    for key in ("detail", "data", "content"):
         inner = raw.get(key)
         if isinstance(inner, Mapping):
             found.append(inner)
@@ -145,16 +149,22 @@ def _first_str(objs: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> Iterat
 
 
 def _progress(value: object, *, fraction: bool) -> int | None:
+    """A percentage from any of the forms seen: 0.93 (a fraction), 36, "0", "36", "36%", "36.5%"."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         text = value.strip()
         is_pct = text.endswith("%")
+        number = text.rstrip("%").strip()
         try:
-            value = float(text.rstrip("%").strip())
+            # "36" means 36 % like the integer 36 does; only a decimal string can be a fraction.
+            value = int(number) if number.isdigit() else float(number)
         except ValueError:
             return None
         fraction = fraction and not is_pct
+        if is_pct:
+            value = float(value) if isinstance(value, float) else value
+            return max(0, min(100, round(value)))
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     # A 0..1 fraction when documented as one (progress_pct), or when a float plainly is one.
@@ -174,7 +184,7 @@ def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> T
     video_url = next(
         (
             safe
-            for url in _first_str(objs, ("upsample_video_url", "video_url", "url", "output_url"))
+            for url in _first_str(objs, ("upsample_video_url", "video_url", "url", "output_url", "output"))
             if (safe := safe_media_url(url, trusted))
         ),
         None,
@@ -193,6 +203,10 @@ def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> T
             if key in obj and (p := _progress(obj[key], fraction=fraction)) is not None:
                 progress = p if progress is None else max(progress, p)
 
+    # The Raw Data page says `running: true` while the high-quality version is still being made, even
+    # after the first cut is complete: that is not the end yet.
+    if any(obj.get("running") is True for obj in objs):
+        states = ["generating" if s == "completed" else s for s in states]
     # Seed 002: error fields may be filled even on success; a completed task with a video wins.
     if "completed" in states and video_url:
         return TaskStatus("completed", 100, video_url, preview_url, None, dict(raw))

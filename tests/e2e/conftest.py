@@ -68,6 +68,7 @@ class Harness:
             "DISCORD_GATEWAY_URL": self.fake.gateway_url,
             "DISCORD_DEV_GUILD_ID": str(self.world.guild.id),
             "VIDEO_API_BASE_URL": self.simulator.base_url,
+            "VIDEO_RAW_DATA_URL": self.simulator.raw_data_url,  # where asyncdata.net's Raw Data pages would be
             "TRUSTED_MEDIA_ORIGINS": self.simulator.media_origin,
             "VIDEO_MODELS": "sora-2,veo3.1-fast,grok",
             "DISCORD_MESSAGE_CONTENT_INTENT": "true" if self.fake.message_content_granted else "false",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import discord
 import pytest
@@ -258,17 +259,19 @@ async def test_a_remix_request_of_a_thousand_asterisks_is_posted_within_discords
 
 
 async def test_an_image_on_a_reply_to_a_model_that_cannot_take_one_is_refused_with_a_sentence(
-    harness: Harness,
+    harness: Harness, tmp_path: Path
 ) -> None:
     fake, world = harness.fake, harness.world
     png = fake.attachment("cow.png", b"\x89PNG....", content_type="image/png")
-    async with harness.bot(DISCORD_MESSAGE_CONTENT_INTENT="true"):
+    profile = tmp_path / "no-pictures-for-grok.toml"  # an operator's profile: their grok takes no pictures
+    profile.write_text('extends = "kkiai"\n\n[[models]]\nname = "grok"\nimage = "none"\n')
+    async with harness.bot(DISCORD_MESSAGE_CONTENT_INTENT="true", VIDEO_PROVIDER=str(profile)):
         thread, progress = await start(harness, model="grok")
         await harness.wait_title(progress, "✅ Finished in")
         await fake.say(world.member, thread, "now in colour", reply_to=progress, attachments=[png])
         answer = await fake.wait_for_message(thread, lambda m: m.author.id == fake.bot_user.id and not m.embeds)
     assert answer.content.startswith("grok can't start from an image")
-    assert len(harness.chat_requests()) == 1
+    assert sum(r.path == "/v1/video/create" for r in harness.simulator.requests) == 1  # the remix never went
 
 
 async def _ended(bot, job_id: int) -> bool:

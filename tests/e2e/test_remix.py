@@ -163,9 +163,16 @@ async def test_an_image_on_the_reply_is_used_as_input(harness: Harness) -> None:
     picture = fake.attachment("halo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
     async with harness.bot():
         thread, video1 = await first_video(harness)
-        await reply(harness, thread, video1, "start from this picture", index=1, attachments=[picture])
-    create = next(r.json for r in harness.simulator.requests if r.path == "/v1/video/create")
-    assert create["prompt"] == "start from this picture" and create["images"][0].endswith("halo.png")
+        video2 = await reply(harness, thread, video1, "start from this picture", index=1, attachments=[picture])
+        await reply(harness, thread, video2, "now at night", index=2)  # a video made from a picture remixes
+    text, image = chats(harness)[1][-1]["content"]  # type: ignore[misc]  # a vision message, not a string
+    assert text == {"type": "text", "text": "start from this picture"}
+    assert image["type"] == "image_url" and image["image_url"]["url"].endswith("halo.png")
+    assert not any(r.path == "/v1/video/create" for r in harness.simulator.requests)
+    assert chats(harness)[2][-2:] == [
+        {"role": "assistant", "content": streamed(harness, video2)},
+        {"role": "user", "content": "now at night"},
+    ]
 
 
 async def test_quota_applies_to_remixes(harness: Harness) -> None:

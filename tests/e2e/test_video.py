@@ -98,7 +98,7 @@ async def test_stream_dropped_after_the_task_id_finishes_by_polling(harness: Har
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")
     assert any(a.filename.endswith(".mp4") for a in done.attachments)
-    assert any(r.path.startswith("/v1/videos/") for r in harness.simulator.requests)
+    assert any(r.path.startswith("/source/") for r in harness.simulator.requests)  # the Raw Data page
 
 
 async def test_requester_cancels_and_others_cannot(harness: Harness) -> None:
@@ -137,8 +137,9 @@ async def test_reroll_makes_the_same_request_again_in_the_thread(harness: Harnes
         await harness.wait_title(second, "✅ Finished in")
     chats = harness.chat_requests()
     assert len(chats) == 2
-    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": PROMPT}]
-    assert chats[1]["orientation"] == "landscape"
+    # The chat flow reads the options from the prompt (kkiai profile); no body fields are sent.
+    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9，10秒"}]
+    assert "orientation" not in chats[1]
     announcement = harness.fake.message(second.reply_to)
     assert announcement.content == f"🎲 Re-roll by <@{harness.world.other_member.id}>"
 
@@ -183,8 +184,8 @@ async def test_bad_options_are_refused_before_anything_is_spent(harness: Harness
         ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 15},
          "veo3.1-fast can't make 15-second videos; choose 8 s."),
         ({"prompt": PROMPT, "image": text_file}, "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."),
-        ({"prompt": PROMPT, "model": "grok", "image": png},
-         "grok can't start from an image; choose sora-2 or veo3.1-fast, or leave the image out."),
+        ({"prompt": PROMPT, "model": "grok", "duration": 10, "image": png},
+         "grok decides the length of its videos itself; leave the duration out."),
     ]
     async with harness.bot() as bot:
         for options, expected in cases:

@@ -54,6 +54,7 @@ def settings(simulator: Simulator) -> Settings:
             "VIDEO_API_BASE_URL": simulator.base_url,
             "TRUSTED_MEDIA_ORIGINS": simulator.media_origin,
             "VIDEO_MODELS": "sora-2,veo3.1-fast,grok",
+            "VIDEO_RAW_DATA_URL": simulator.raw_data_url,
         },
         env_file=None,
     )
@@ -79,7 +80,8 @@ async def running(
         api = VideoAPI(settings.video_api_base_url, settings.video_api_key.reveal(), session, backoff=0.01,
                        read_timeout=5, trusted_media_origins=settings.trusted_media_origins)
         runner = JobRunner(
-            store=store, engine=GenerationEngine(api, poll_interval=0.01, deadline=30), presenter=presenter,
+            store=store, engine=GenerationEngine(api, settings.provider, poll_interval=0.01, deadline=30),
+            presenter=presenter,
             quotas=quotas, caps=Caps(total=4, per_guild=2), history_max_turns=20,
         )
         try:

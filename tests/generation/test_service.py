@@ -4,13 +4,19 @@ real database and the simulator. The Discord side is played by hand: made-up mes
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
+from pathlib import Path
 
 import pytest
 
+from bot.core.catalog import load_profile
+from bot.core.config import Settings
 from bot.core.errors import BotError
 from bot.generation.requests import ImageInput
+from bot.generation.runner import JobRunner
 from bot.generation.service import VideoOptions, VideoPlan, VideoService
+from bot.quotas.admission import QuotaService
 from bot.quotas.policy import Member
 from bot.store import Job, JobStatus, Store
 from bot.videoapi.simulator import Scenario, Simulator
@@ -75,7 +81,6 @@ async def test_the_server_default_model_falls_back_when_the_bot_no_longer_offers
     [
         (VideoOptions("   "), "Your prompt is empty"),
         (VideoOptions("\u200b\u200d\ufeff"), "Your prompt is empty"),
-        (VideoOptions("a cow", model="grok", image=PICTURE), "grok can't start from an image"),
         (VideoOptions("a cow", duration=7), "sora-2 can't make 7-second videos"),
     ],
 )
@@ -119,8 +124,21 @@ async def test_a_remix_keeps_the_model_and_options_of_the_video_it_continues(
     assert [t.content for t in path if t.role == "user"] == ["a cow with wings", "now in the rain"]
 
 
-async def test_an_image_on_a_remix_must_suit_the_model(videos: VideoService, store: Store) -> None:
-    first = await first_video(videos, store, model="grok")
+@pytest.fixture
+def picky_videos(
+    tmp_path: Path, settings: Settings, store: Store, quotas: QuotaService, runner: JobRunner
+) -> VideoService:
+    """The service under an operator's profile whose grok takes no pictures."""
+    profile = tmp_path / "no-pictures-for-grok.toml"
+    profile.write_text('extends = "kkiai"\n\n[[models]]\nname = "grok"\nimage = "none"\n')
+    return VideoService(store, quotas, runner, dataclasses.replace(settings, provider=load_profile(str(profile))))
+
+
+async def test_an_image_must_suit_the_model(picky_videos: VideoService, store: Store) -> None:
+    with pytest.raises(BotError, match="grok can't start from an image"):
+        await picky_videos.plan_video(GUILD, VideoOptions("a cow", model="grok", image=PICTURE), channel_id=CHANNEL)
+    first = await first_video(picky_videos, store, model="grok")
+    videos = picky_videos
     thread = (await store.conversations.get(first.conversation_id or 0)).thread_id
     with pytest.raises(BotError, match="grok can't start from an image"):
         await videos.plan_remix(thread, "now in colour", image=PICTURE)

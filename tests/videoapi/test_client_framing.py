@@ -10,6 +10,7 @@ import pytest
 from bot.videoapi import (
     AuthenticationFailed,
     ChatStream,
+    GenerationStopped,
     RequestRejected,
     ServiceUnavailable,
     StreamInterrupted,
@@ -131,21 +132,23 @@ async def test_a_refusal_sentence_then_done_is_a_failed_result(
     assert (final.state, final.error) == ("failed", "I'm sorry, but I can't create videos of real people.")
 
 
-async def test_error_event_after_the_id_interrupts_with_the_id(
+async def test_an_error_event_after_the_id_ends_the_video_in_the_services_words(
     raw_server: RawServer, http: aiohttp.ClientSession
 ) -> None:
-    body = sse(chunk("> ID: `task_0a1b2c3d4e`\n> Queuing."), {"error": {"message": "upstream reset", "type": "x"}})
+    # sora2api's routes.py turns a failed generation into `data: {"error": {…}}` then `[DONE]` inside the 200
+    # stream (TheSmallHanCat/sora2api, src/api/routes.py): the task is gone, so there is nothing to poll.
+    body = sse(chunk("> ID: `task_0a1b2c3d4e`\n> Queuing."),
+               {"error": {"message": "upstream reset", "type": "server_error", "code": "sentinel_block"}})
     err = (await run_stream(make_api(await raw_server(RawReply([body])), http))).error
-    assert isinstance(err, StreamInterrupted)
-    assert (err.reason, err.task_id) == ("error_event", "task_0a1b2c3d4e")
+    assert isinstance(err, GenerationStopped)
+    assert err.user_message == "The video service stopped this video: upstream reset."
 
 
-async def test_error_event_before_any_id_raises_the_typed_error(
-    raw_server: RawServer, http: aiohttp.ClientSession
-) -> None:
-    body = sse({"error": {"message": "Service overloaded", "type": "server_error"}})
+async def test_an_error_event_without_words_names_its_code(raw_server: RawServer, http: aiohttp.ClientSession) -> None:
+    body = sse({"error": {"message": "", "type": "server_error", "code": "sentinel_block"}})
     result = await run_stream(make_api(await raw_server(RawReply([body])), http))
-    assert isinstance(result.error, ServiceUnavailable)
+    assert isinstance(result.error, GenerationStopped)
+    assert result.error.user_message == "The video service stopped this video: sentinel_block."
     assert result.retries == []  # the response began: not re-sent
 
 

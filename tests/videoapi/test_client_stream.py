@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable
 
 import aiohttp
 
@@ -42,7 +43,7 @@ async def test_success_moves_forward_and_ends_with_the_video(simulator: Simulato
     # The content is exactly what was streamed, so it can be sent back verbatim.
     task = simulator.task(final.task_id or "")
     assert task is not None
-    assert final.content == "".join(p for ch, p, _ in simulator._script(task) if ch == "content")
+    assert final.content == simulator.streamed_text(final.task_id or "")
     assert f"> ID: `{final.task_id}`" in final.content
 
 
@@ -130,17 +131,30 @@ async def test_drop_after_the_task_id_then_poll_to_the_video(
     assert err.transcript is not None and err.task_id in err.transcript.content
     assert chat_posts(simulator) == 1  # a generation that began is never re-sent
 
+    # The chat-made task is not on the task endpoints; its transcript's Raw Data link knows it.
+    assert isinstance(await _rejected(api.get_task(f"sora-2:{err.task_id}", "videos")), RequestRejected)
+    raw_link = err.transcript.raw_data_url
+    assert raw_link == f"{simulator.base_url}/source/{err.task_id}"
     seen = []
     for _ in range(20):
-        status = await api.get_task(err.task_id, "sora-2")
+        status = await api.get_raw_data(raw_link)
         seen.append(status.state)
         if status.is_final:
             break
     assert seen[-1] == "completed" and "generating" in seen
     assert status.video_url
+    assert not any(r.has_authorization for r in simulator.requests if r.path.startswith("/source/"))  # never the key
     data = await download_media(http, status.video_url, max_bytes=1_000_000,
                                 trusted_origins=api.trusted_media_origins)
     assert len(data) == 12_345
+
+
+async def _rejected(call: Awaitable[object]) -> BaseException | None:
+    try:
+        await call
+    except RequestRejected as error:
+        return error
+    return None
 
 
 async def test_drop_before_the_task_id(simulator: Simulator, api: VideoAPI) -> None:

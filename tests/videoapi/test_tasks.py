@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.videoapi import TaskStatus, full_task_id, normalize_status, parse_task, task_query_path
+from bot.videoapi import TaskStatus, full_task_id, normalize_status, parse_task, task_path
 
 # Shapes as documented in seeds 000 (sora, /v1/videos/{id}), 001 (grok) and 002 (veo), trimmed.
 SORA_PENDING = {
@@ -122,14 +122,71 @@ def test_full_task_id_prefixes_bare_ids_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("task_id", "path", "params"),
+    ("task_id", "endpoint", "path", "params"),
     [
-        ("sora-2:task_01k81e7r", "/v1/videos/sora-2:task_01k81e7r", {}),
-        ("task_01k81e7r", "/v1/videos/task_01k81e7r", {}),
-        ("grok:eee6faa8-9dee", "/v1/video/query", {"id": "grok:eee6faa8-9dee"}),
-        ("veo3.1-fast:1770350082-trii1OXZc3", "/v1/video/query", {"id": "veo3.1-fast:1770350082-trii1OXZc3"}),
-        ("sora-2:a/../b", "/v1/videos/sora-2:a%2F..%2Fb", {}),
+        ("sora-2:task_01k81e7r", "videos", "/v1/videos/sora-2:task_01k81e7r", {}),
+        ("grok:eee6faa8-9dee", "query", "/v1/video/query", {"id": "grok:eee6faa8-9dee"}),
+        ("veo3.1-fast:1770350082-trii1OXZc3", "query", "/v1/video/query", {"id": "veo3.1-fast:1770350082-trii1OXZc3"}),
+        ("sora-2:a/../b", "videos", "/v1/videos/sora-2:a%2F..%2Fb", {}),
     ],
 )
-def test_query_endpoint_by_id(task_id: str, path: str, params: dict) -> None:
-    assert task_query_path(task_id) == (path, params)
+def test_each_endpoint_is_asked_its_own_way(task_id: str, endpoint: str, path: str, params: dict) -> None:
+    assert task_path(task_id, endpoint) == (path, params)  # type: ignore[arg-type]
+
+
+# The Raw Data page of a Veo task, from an APICore integration guide ("Veo3 APICore 集成指南", status section)
+# held in the public code index (the index names no repository for it): the stages while it runs.
+APICORE_UPSAMPLING = {
+    "running": True,
+    "status": "video_upsampling",
+    "video_generation_status": "MEDIA_GENERATION_STATUS_SUCCESSFUL",
+    "upsample_status": "MEDIA_GENERATION_STATUS_RUNNING",
+}
+APICORE_DONE = {
+    "completed_at": 1750398084687,
+    "id": "veo3-fast:79733203-82aa-45d3-bf98-1b559689bb8d",
+    "running": False,
+    "status": "completed",
+    "upsample_video_url": "https://filesystem.site/cdn/20250620/fVzXC5Gpx7a41MCOxKCnUHfM9G14hV.mp4",
+    "video_url": "https://filesystem.site/cdn/20250620/GeUF2PlB8RJCZyejWTUQuQrO0eRKU7.mp4",
+}
+
+
+@pytest.mark.parametrize(
+    ("word", "state"),
+    [("video_generating", "generating"), ("video_generation_running", "generating"),
+     ("video_upsampling", "generating"), ("video_generation_completed", "completed"), ("in_progress", "generating"),
+     ("SUCCESS", "completed"), ("FAILURE", "failed")],
+)
+def test_the_stage_words_resellers_use(word: str, state: str) -> None:
+    assert normalize_status(word) == state
+
+
+def test_a_raw_data_page_that_still_runs_is_not_finished() -> None:
+    assert parse_task(APICORE_UPSAMPLING).state == "generating"
+    # A first cut may be complete while `running` says the high-quality one is still coming.
+    early = {"status": "video_generation_completed", "running": True, "video_url": "https://filesystem.site/a.mp4"}
+    assert parse_task(early).state == "generating"
+    done = parse_task(APICORE_DONE)
+    assert (done.state, done.video_url) == ("completed", APICORE_DONE["upsample_video_url"])
+
+
+def test_a_sora_raw_data_page_gives_its_url_and_its_failure_reason() -> None:
+    # geekai's api/service/sora/sora_service.go reads the page's `url`; issue 12 lists status, url,
+    # failure_reason and running.
+    done = parse_task({"status": "completed", "running": False, "url": "https://filesystem.site/cdn/x.mp4"})
+    assert (done.state, done.video_url) == ("completed", "https://filesystem.site/cdn/x.mp4")
+    failed = parse_task({"status": "failed", "running": False, "failure_reason": "This content may violate…"})
+    assert (failed.state, failed.error) == ("failed", "This content may violate…")
+    # Comfly's Comfly_sora2_chat reads asyncdata's share page: the same facts under `content`.
+    shared = parse_task({"content": {"status": "completed", "progress": 100, "url": "https://filesystem.site/y.mp4"}})
+    assert (shared.state, shared.video_url) == ("completed", "https://filesystem.site/y.mp4")
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [({"progress": "0"}, 0), ({"progress": "1"}, 1), ({"progress": "36"}, 36), ({"progress": "36%"}, 36),
+     ({"progress": "36.6%"}, 37), ({"progress": "0.5"}, 50), ({"progress_pct": 0.9302178175176704}, 93)],
+)
+def test_every_progress_form(progress: dict, expected: int) -> None:
+    assert parse_task({"id": "x", "status": "processing", **progress}).progress == expected

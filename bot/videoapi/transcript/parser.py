@@ -1,20 +1,12 @@
-"""Incremental parser for the markdown status transcript the vendor streams in chat completions.
+"""Incremental parser for the markdown status transcript resellers stream in chat completions.
 
-The assistant text looks like (seed 004):
-
-    ```json {...the prompt...} ```
-    > ID: `task_01k7…`
-    >[Data Preview](…) | [Raw Data](…)
-    > Queuing......
-    > Generating.
-    >🏃 Progress 36..44..61..
-    > Generation Complete ✅
-    > sid: s_68ec…
-    ![…](https://….webp)
-    [Play Online▶️](https://….mp4)
-
-Upstreams vary (Chinese labels, emoji with joiners or variation selectors, IDs with or without backticks,
-failures reported in text), so lines are recognised by loose label patterns, never by exact strings.
+The seed vendor's answer (seed 004) is a ```json block (the service's reading of the request), then
+"> ID: `task_…`", its [Data Preview] | [Raw Data] links, "> Queuing...", "> Generating.",
+">🏃 Progress 36..44..", "> Generation Complete ✅", "> sid: s_…", a preview image and [Play Online▶️](….mp4).
+Other dialects of the family are read by the same rules: Chinese labels, the Veo wording ("视频生成任务已创建",
+"任务ID: `veo3…`", a preview before "🎉 高质量视频已生成", watch | download pairs), statuses run onto one line
+with " > ", progress and failures in `reasoning_content`, a bold reason line before "❌ 生成失败", and a video
+given only as an HTML <video> tag (even in a ```html block).
 
 Cost is linear: each delta is split once; a complete line is parsed once when its end arrives. The last,
 unfinished line is only "peeked" while it is short (so "Queuing" and the task ID show up at once), except a
@@ -24,16 +16,18 @@ progress line, whose numbers are scanned incrementally with a few carried charac
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
 
 from bot.core.urls import normalize_origins, safe_media_url
 
+from . import patterns as p
+from .links import Link, find_links, has_any_link, video_tags
+
 __all__ = [
+    "DEFAULT_FAILURE",
+    "UNSAFE_LINK_FAILURE",
     "Transcript",
     "TranscriptParser",
     "TranscriptState",
@@ -48,57 +42,6 @@ _RANK = {"pending": 0, "queued": 1, "generating": 2}
 DEFAULT_FAILURE = "The video generation failed."
 UNSAFE_LINK_FAILURE = "The video service returned a video link the bot is not allowed to open."
 
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
-_FENCE = re.compile(r"^[>\s]*(?:```|~~~)")
-_OK_MARKS = re.compile("[\u2705\u2714\u2611]")  # ✅ ✔ ☑
-_FAIL_MARKS = re.compile("[\u274c\u274e\u2716\u26d4\U0001f6ab\U0001f6d1]")  # ❌ ❎ ✖ ⛔ 🚫 🛑
-_SEP = r"(?=[\s:：`'\"*=#(\[]|$)"
-_ID_LABEL = re.compile(
-    r"(?:task[\s_-]*id|id|任务\s*id|任務\s*id|任务编号|任務編號|任务号|任務號)" + _SEP, re.IGNORECASE
-)
-_SID_LABEL = re.compile(r"sid" + _SEP, re.IGNORECASE)
-_PROGRESS = re.compile(r"(?:progress|进度|進度)(?![a-z])", re.IGNORECASE)
-_QUEUED = re.compile(r"(?:queu(?:e|ed|ing|eing)\b|in queue|waiting|pending|排队|排隊|等待)", re.IGNORECASE)
-_GENERATING = re.compile(
-    r"(?:generating|processing|rendering|in progress|running|正在生成|生成中|处理中|處理中|制作中|製作中)",
-    re.IGNORECASE,
-)
-_COMPLETED = re.compile(
-    r"(?:(?:video\s+)?generation\s+(?:is\s+)?(?:complete|succe|done|finish)|complete(?:d)?\b|"
-    r"succe(?:ss|eded|ssful)\b|done\b|finished\b|生成完成|生成成功|视频生成成功|視頻生成成功|已完成)",
-    re.IGNORECASE,
-)
-# "Task submitted ✅" is not a finished video.
-_SUBMITTED = re.compile(r"submit|accepted|received|created|提交|已接收|已创建|已創建", re.IGNORECASE)
-_FAILED = re.compile(
-    r"(?:(?:video\s+)?(?:generation|task|request)\s+(?:has\s+)?(?:failed|failure|error)|"
-    r"fail(?:ed|ure)?\b|error\b|生成失败|生成失敗|任务失败|任務失敗|失败|失敗|错误|錯誤)",
-    re.IGNORECASE,
-)
-_REASON = re.compile(r"(?:reason|cause|details?|原因|理由)\s*[:：]\s*", re.IGNORECASE)
-_REFUSAL = re.compile(
-    r"\b(?:sorry|unable to|cannot|can't|can’t|could not|couldn't|not able to|refus\w*|violat\w*|"
-    r"content polic\w*|against (?:our|the) (?:usage )?(?:polic\w*|guidelines|rules)|prohibited|"
-    r"not allowed|not permitted|rejected|blocked)\b|抱歉|无法|無法|不能|违反|違反|违规|違規|拒绝|拒絕|"
-    r"不允许|不允許|敏感内容",
-    re.IGNORECASE,
-)
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
-_TOKEN_LEAD = re.compile("[\\s:：`'\"*=#\u200b-\u200d\u2060\ufeff\ufe0f]*")
-_TASK_TOKEN = re.compile(r"(?<![A-Za-z0-9_])task_[A-Za-z0-9]{6,}")
-_NUM = re.compile(r"(?<![/0-9０-９])[0-9０-９]{1,3}(?![0-9０-９])")
-_PERCENT = re.compile(r"([0-9]{1,3})\s*%")
-_MD_LINK = re.compile(
-    r"(!?)\[([^\]\n]{0,500})\]\(\s*<?((?:[^\s()<>]|\([^\s()<>]{0,200}\)){1,2048})>?(?:\s+\"[^\"]*\")?\s*\)"
-)
-_BARE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s<>()\[\]\"'`]+")
-_PLAY_TEXT = re.compile(r"play|watch|video|download|▶|播放|观看|觀看|下载|下載|视频|視頻", re.IGNORECASE)
-_VIDEO_EXT = frozenset({"mp4", "mov", "webm", "m4v"})
-_IMAGE_EXT = frozenset({"webp", "png", "jpg", "jpeg", "gif"})
-_LEAD_PUNCT = frozenset(">*_#~-+|•·")
-_DECOR_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me", "Co", "Cs"})
-_REASON_STRIP = " :：-–—,，.。!！"
-
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
@@ -111,6 +54,7 @@ class Transcript:
     preview_url: str | None = None
     sid: str | None = None
     error: str | None = None
+    raw_data_url: str | None = None  # the task's Raw Data page, as linked (not yet checked against a profile)
     content: str = ""
 
     @property
@@ -119,66 +63,14 @@ class Transcript:
         return self.state in ("completed", "failed")
 
     def visible(self) -> tuple[object, ...]:
-        """Everything a user could see change, i.e. all fields but `content`."""
+        """Everything a user could see change, i.e. all fields but `content` and the Raw Data link."""
         return (self.task_id, self.state, self.progress, self.video_url, self.preview_url, self.sid, self.error)
-
-
-def _is_decor(ch: str) -> bool:
-    return ch.isspace() or ch in _LEAD_PUNCT or unicodedata.category(ch) in _DECOR_CATEGORIES
-
-
-def _lead(line: str) -> int:
-    i, n = 0, len(line)
-    while i < n and _is_decor(line[i]):
-        i += 1
-    return i
-
-
-def _strip_decor(line: str) -> str:
-    """Drop quote markers, emoji, joiners and variation selectors around a line's words."""
-    i = _lead(line)
-    j = len(line)
-    while j > i and _is_decor(line[j - 1]):
-        j -= 1
-    return line[i:j]
-
-
-def _clean_sentence(text: str) -> str | None:
-    text = _OK_MARKS.sub("", _FAIL_MARKS.sub("", text))
-    text = " ".join(text.split()).strip(" *_>`")
-    if not text:
-        return None
-    text = "".join(ch for ch in text if ch.isprintable())
-    if len(text) > 200:
-        text = text[:200].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return text or None
-
-
-def _token(text: str, pos: int) -> tuple[str | None, bool]:
-    """The ID-like token after a label, and whether something follows it (so it cannot grow further)."""
-    pos = _TOKEN_LEAD.match(text, pos).end()  # type: ignore[union-attr]  # always matches
-    m = _TOKEN.match(text, pos)
-    if m is None:
-        return None, pos < len(text)
-    token = m.group().rstrip(".:-")
-    if len(token) < 3 or not any(c.isdigit() for c in token):
-        return None, True
-    return token, m.end() < len(text)
-
-
-def _url_ext(url: str) -> str:
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return ""
-    last = path.rsplit("/", 1)[-1]
-    return last.rsplit(".", 1)[-1].lower() if "." in last else ""
 
 
 class _Channel:
     """Line state for one text stream (`content` or `reasoning_content`)."""
 
-    __slots__ = ("carry", "in_code", "length", "parts", "peek_done", "progress_mode")
+    __slots__ = ("carry", "ends_blank", "in_code", "last_bold", "length", "parts", "peek_done", "progress_mode")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -187,6 +79,8 @@ class _Channel:
         self.progress_mode = False
         self.carry = ""
         self.in_code = False
+        self.ends_blank = False  # the line so far ends in a space: a ">" next starts a collapsed status
+        self.last_bold: str | None = None  # the previous line, when it was one bold span
 
     def reset_line(self) -> str:
         line = "".join(self.parts)
@@ -195,6 +89,7 @@ class _Channel:
         self.peek_done = False
         self.progress_mode = False
         self.carry = ""
+        self.ends_blank = False
         return line
 
 
@@ -207,8 +102,8 @@ class TranscriptParser:
     upstream sent no `content` at all, in which case the reasoning text is used so the next remix still
     carries the task ID and `sid`.
 
-    Snapshots from `feed()` leave `content` empty (building it per chunk would make the parser quadratic);
-    use the `content` property for the text so far, and `finish()` for the final snapshot with content.
+    Video links: the best-ranked link after the last completion line wins (the high-quality video after a
+    preview); within one place, watch/play beats a bare link beats download.
     """
 
     def __init__(self, *, trusted_origins: Iterable[str] = ()) -> None:
@@ -221,12 +116,17 @@ class TranscriptParser:
         self._task_id_labelled = False
         self._progress: int | None = None
         self._video: str | None = None
+        self._video_key: tuple[int, int] = (-1, -1)  # (completion lines before it, rank) of the chosen link
+        self._completions = 0
         self._preview: str | None = None
+        self._raw_data: str | None = None
         self._sid: str | None = None
         self._completed = False
+        self._completion_line = False
         self._hard_failed = False
         self._soft_failed = False
         self._error: str | None = None
+        self._error_guessed = False  # the error is a refusal-sounding sentence, not a stated failure reason
         self._unsafe_video = False
         self._finished = False
         self._snap = Transcript()
@@ -241,13 +141,16 @@ class TranscriptParser:
             return self._snapshot()
         (self._reasoning_parts if reasoning else self._content_parts).append(delta)
         ch = self._channels[1 if reasoning else 0]
-        pieces = _LINE_SPLIT.split(delta)
+        if ch.ends_blank and delta.startswith(">") and ch.parts:
+            self._line(ch, ch.reset_line())  # " >" split across two deltas
+        pieces = p.LINE_SPLIT.split(delta)
         for piece in pieces[:-1]:
             self._add(ch, piece)
             self._line(ch, ch.reset_line())
         last = pieces[-1]
         if last:
             self._add(ch, last)
+            ch.ends_blank = last[-1] in " \t"
             self._peek(ch, last)
         return self._snapshot()
 
@@ -255,7 +158,7 @@ class TranscriptParser:
         """Record a failure reported outside the text (an error event, `finish_reason: content_filter`)."""
         self._hard_failed = True
         if self._error is None:
-            self._error = _clean_sentence(reason or "") or None
+            self._error = p.clean_sentence(reason or "") or None
         return self._snapshot()
 
     def finish(self) -> Transcript:
@@ -265,7 +168,10 @@ class TranscriptParser:
             for ch in self._channels:
                 if ch.parts:
                     self._line(ch, ch.reset_line())
-            if self._state() == "completed" and self._video is None and self._unsafe_video:
+            if not self._hard_failed and self._video is not None and not self._completed:
+                self._completed = True  # some upstreams end with the video and no completion line
+                self._progress = 100
+            if self._completed and self._video is None and self._unsafe_video:
                 self._hard_failed = True
                 self._completed = False
                 self._error = UNSAFE_LINK_FAILURE
@@ -286,12 +192,17 @@ class TranscriptParser:
         """The current snapshot (without content)."""
         return self._snapshot()
 
-    # -- state ----------------------------------------------------------------------------------------
-
     @property
     def failure_is_explicit(self) -> bool:
         """True when failure was stated (❌, a failure label, an error event), not inferred from a sentence."""
         return self._hard_failed
+
+    @property
+    def completion_is_explicit(self) -> bool:
+        """True when a completion line was seen, not only a video link (which a preview can be)."""
+        return self._completion_line
+
+    # -- state ----------------------------------------------------------------------------------------
 
     def _state(self) -> TranscriptState:
         if self._completed and (not self._hard_failed or self._video):
@@ -306,8 +217,8 @@ class TranscriptParser:
         state = self._state()
         error = (self._error or DEFAULT_FAILURE) if state == "failed" else None
         key = (self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
-        if key != self._snap.visible():
-            self._snap = Transcript(self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
+        if key != self._snap.visible() or self._raw_data != self._snap.raw_data_url:
+            self._snap = Transcript(*key, raw_data_url=self._raw_data)
         return self._snap
 
     def _at_least(self, phase: TranscriptState) -> None:
@@ -346,23 +257,22 @@ class TranscriptParser:
         ch.parts = [line]
         if line.lstrip("> \t").startswith(("`", "~")):
             return  # maybe a code fence still arriving
-        start = _lead(line)
-        text = line[start:]
+        text = line[p.lead(line) :]
         if not text:
             return
-        if m := _PROGRESS.match(text):
+        if m := p.PROGRESS.match(text):
             ch.progress_mode = True
             self._at_least("generating")
             self._scan_progress(ch, text[m.end() :])
-        elif m := _ID_LABEL.match(text):
-            token, terminated = _token(text, m.end())
+        elif m := p.ID_LABEL.match(text):
+            token, terminated = p.token_after(text, m.end())
             if token and terminated:
                 self._set_task_id(token, labelled=True)
                 ch.peek_done = True
-        elif _QUEUED.match(text):
+        elif p.QUEUED.match(text):
             self._at_least("queued")
             ch.peek_done = True
-        elif _GENERATING.match(text):
+        elif p.GENERATING.match(text):
             self._at_least("generating")
             ch.peek_done = True
 
@@ -370,7 +280,7 @@ class TranscriptParser:
         """Take finished numbers from new progress text; carry an unfinished one ("3" + "6..")."""
         s = ch.carry + text
         n = len(s)
-        for m in _NUM.finditer(s):
+        for m in p.NUM.finditer(s):
             if m.end() == n:
                 break
             self._bump(int(m.group()))
@@ -381,97 +291,96 @@ class TranscriptParser:
 
     def _line(self, ch: _Channel, line: str) -> None:
         """Parse one complete line."""
-        if _FENCE.match(line):
+        if p.FENCE.match(line):
             ch.in_code = not ch.in_code
             return
         if ch.in_code:
+            for link in video_tags(line):  # ```html <video src=…> is how some gateways hand over the video
+                self._take(link)
             return
-        text = _strip_decor(line)
+        text = p.strip_decor(line)
+        bold_before, ch.last_bold = ch.last_bold, (p.bold_text(line) if text else ch.last_bold)
         if not text:
-            if _FAIL_MARKS.search(line):
+            if p.FAIL_MARKS.search(line):
                 self._hard_failed = True  # a bare ❌: the reason, if any, follows
             return
-        if m := _ID_LABEL.match(text):
-            token, _ = _token(text, m.end())
-            if token:
-                self._set_task_id(token, labelled=True)
-                return
-        if m := _SID_LABEL.match(text):
-            token, _ = _token(text, m.end())
-            if token:
-                self._sid = token
-                return
-        if m := _PROGRESS.match(text):
+        links = find_links(line)  # first: a collapsed line may carry links after its label ("> sid: … [▶️](…)")
+        for link in links:
+            self._take(link)
+        if self._labelled_value(text):
+            return
+        if m := p.PROGRESS.match(text):
             self._at_least("generating")
-            for num in _NUM.finditer(text, m.end()):
+            for num in p.NUM.finditer(text, m.end()):
                 self._bump(int(num.group()))
             return
-        has_links = self._links(line)
-        if _FAIL_MARKS.search(line) or _FAILED.match(text):
+        if p.FAIL_MARKS.search(line) or p.FAILED.match(text):
             self._hard_failed = True
-            if self._error is None:
-                self._error = self._failure_reason(text)
+            if self._error is None or self._error_guessed:
+                # A bold line just before "❌ 生成失败: …" is the reason; the ❌ line is then only a label.
+                stated = p.clean_sentence(bold_before) if bold_before else p.failure_reason(text)
+                self._error = stated or self._error
+                self._error_guessed = False
             return
-        if _COMPLETED.match(text) or (_OK_MARKS.search(line) and not _SUBMITTED.search(text)):
+        if p.COMPLETED.match(text) or (p.OK_MARKS.search(line) and not p.SUBMITTED.search(text)):
             self._completed = True
+            self._completion_line = True
+            self._completions += 1
             self._progress = 100
             return
-        if _QUEUED.match(text):
-            self._at_least("queued")
-        elif _GENERATING.match(text):
+        self._phase_line(text, line, has_links=bool(links) or has_any_link(line))
+
+    def _labelled_value(self, text: str) -> bool:
+        """A task ID or sid line; True when it was one."""
+        if m := p.ID_LABEL.match(text):
+            token, _ = p.token_after(text, m.end())
+            if token:
+                self._set_task_id(token, labelled=True)
+                return True
+        if m := p.SID_LABEL.match(text):
+            token, _ = p.token_after(text, m.end())
+            if token:
+                self._sid = token
+                return True
+        return False
+
+    def _phase_line(self, text: str, line: str, *, has_links: bool) -> None:
+        if m := p.QUEUED.match(text):
+            # "排队中... 生成中." says both on one line, and the later word is the news; "等待处理中"
+            # ("waiting to be processed") is one phrase, so the second word must follow a pause.
+            later = p.GENERATING.search(text, m.end())
+            paused = later is not None and any(c in ".。…  \t" for c in text[m.end() : later.start()])
+            self._at_least("generating" if paused else "queued")
+        elif p.GENERATING.match(text):
             self._at_least("generating")
-            if pct := _PERCENT.search(text):
+            if pct := p.PERCENT.search(text):
                 self._bump(int(pct.group(1)))
         elif self._hard_failed and self._error is None and not has_links:
-            m = _REASON.match(text)
-            self._error = _clean_sentence(text[m.end() :] if m else text)
-        elif not has_links and not self._completed and _REFUSAL.search(text):
+            m = p.REASON.match(text)
+            self._error = p.clean_sentence(text[m.end() :] if m else text)
+        elif not has_links and not self._completed and p.REFUSAL.search(text):
             self._soft_failed = True
             if self._error is None:
-                self._error = _clean_sentence(text)
-        if self._task_id is None and (tm := _TASK_TOKEN.search(line)):
+                self._error = p.clean_sentence(text)
+                self._error_guessed = True
+        if self._task_id is None and (tm := p.TASK_TOKEN.search(line)):
             self._set_task_id(tm.group(), labelled=False)
 
-    @staticmethod
-    def _failure_reason(text: str) -> str | None:
-        text = _clean_sentence(text) or ""
-        if m := _FAILED.match(text):
-            text = text[m.end() :]
-        return _clean_sentence(text.lstrip(_REASON_STRIP))
-
-    def _links(self, line: str) -> bool:
-        """Pick the play link and preview image out of a line; return whether it had any link."""
-        if "://" not in line and "](" not in line:
-            return False
-        found = False
-        rest = line
-        for m in _MD_LINK.finditer(line):
-            found = True
-            bang, label, url = m.groups()
-            ext = _url_ext(url)
-            if bang or ext in _IMAGE_EXT:
-                self._take_preview(url)
-            elif ext in _VIDEO_EXT or _PLAY_TEXT.search(label):
-                self._take_video(url)
-            rest = rest.replace(m.group(), " ")
-        for m in _BARE_URL.finditer(rest):
-            found = True
-            url = m.group().rstrip(".,;:!?")
-            if _url_ext(url) in _VIDEO_EXT:
-                self._take_video(url)
-        return found
-
-    def _take_video(self, url: str) -> None:
-        safe = safe_media_url(url, self._trusted)
+    def _take(self, link: Link) -> None:
+        if link.kind == "raw_data":
+            self._raw_data = self._raw_data or link.url
+            return
+        safe = safe_media_url(link.url, self._trusted)
+        if link.kind == "preview":
+            if safe is not None:
+                self._preview = safe
+            return
         if safe is None:
             self._unsafe_video = True
-        else:
-            self._video = safe
-
-    def _take_preview(self, url: str) -> None:
-        safe = safe_media_url(url, self._trusted)
-        if safe is not None:
-            self._preview = safe
+            return
+        key = (self._completions, link.rank)
+        if key > self._video_key:
+            self._video, self._video_key = safe, key
 
 
 def parse_transcript(text: str, *, trusted_origins: Iterable[str] = ()) -> Transcript:

@@ -1,0 +1,19 @@
+"""The status transcript resellers stream as chat-completion text: an incremental parser and its patterns."""
+
+from .parser import (
+    DEFAULT_FAILURE,
+    UNSAFE_LINK_FAILURE,
+    Transcript,
+    TranscriptParser,
+    TranscriptState,
+    parse_transcript,
+)
+
+__all__ = [
+    "DEFAULT_FAILURE",
+    "UNSAFE_LINK_FAILURE",
+    "Transcript",
+    "TranscriptParser",
+    "TranscriptState",
+    "parse_transcript",
+]
