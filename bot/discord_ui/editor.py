@@ -61,27 +61,34 @@ class EditPlan(Generic[T]):
         return True
 
     def take(self, now: float) -> tuple[Hashable, T, bool] | float:
-        """The edit to start now as (key, item, final), or how many seconds until one could start."""
+        """The edit to start now as (key, item, final), or how many seconds until one could start.
+
+        A final state goes as soon as the message's edit in flight has ended: members wait for it, and it
+        neither waits out the interval between progress edits nor spends their tokens (the global REST
+        budget, where it goes first, paces it). Progress edits go longest-waiting first.
+        """
         self._refill(now)
-        due: list[tuple[float, Hashable, _Slot[T]]] = []
+        due: list[tuple[bool, float, Hashable, _Slot[T]]] = []
         wait = math.inf
         for key, slot in self._slots.items():
             if slot.pending is None or slot.in_flight:
                 continue
-            ready_at = slot.last_edit + self.min_interval
+            ready_at = slot.last_edit + (0.0 if slot.final else self.min_interval)
             if ready_at <= now:
-                due.append((slot.pending_since, key, slot))
+                due.append((not slot.final, slot.pending_since, key, slot))
             else:
                 wait = min(wait, ready_at - now)
         if not due:
             return wait
-        if self._tokens < 1:
+        first = min(due, key=lambda entry: entry[:2])
+        if not first[3].final and self._tokens < 1:
             return (1 - self._tokens) / self.rate
-        _, key, slot = min(due, key=lambda entry: entry[0])  # the longest-waiting message goes first
+        _, _, key, slot = first
         item, final = slot.pending, slot.final
         assert item is not None
         slot.pending, slot.in_flight = None, True
-        self._tokens -= 1
+        if not final:
+            self._tokens -= 1
         return key, item, final
 
     def done(self, key: Hashable, now: float, *, final: bool) -> None:

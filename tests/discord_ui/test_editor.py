@@ -91,3 +91,14 @@ async def test_editor_delivers_the_final_state_in_real_time() -> None:
     assert shown[-1] == "finished"
     assert len(shown) < 10  # twenty updates were coalesced
     assert shown[0] == "progress 0"
+
+
+def test_a_final_state_goes_first_and_does_not_wait_out_the_progress_interval() -> None:
+    plan: EditPlan[str] = EditPlan(min_interval=1.0, rate=1.0, burst=1.0)
+    plan.offer("a", "a: 40 %", 0.0)
+    assert plan.take(0.0) == ("a", "a: 40 %", False)
+    plan.done("a", 0.1, final=False)
+    plan.offer("b", "b: 10 %", 0.1)  # waiting longer than a's final, and the tokens are spent
+    plan.offer("a", "a: finished", 0.2, final=True)
+    assert plan.take(0.2) == ("a", "a: finished", True)  # not at 1.1: members are waiting for it
+    assert isinstance(plan.take(0.2), float)  # b still waits for a token

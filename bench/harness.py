@@ -1,0 +1,121 @@
+"""What the process-level benchmarks share: the stand-in Discord with Discord's observed rate limits, a vendor
+stand-in, and `videobot` started as users start it (`python -m bot`, configured only by environment).
+
+Everything the figures compare is timed on this process's monotonic clock: when the stand-in received each
+request, when the vendor stand-in finished each task. The bot runs in its own process, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.videoapi.simulator import Scenario, Simulator  # noqa: E402
+from fakediscord import Channel, FakeDiscord, RateLimits, User  # noqa: E402
+
+EXEMPT = ("/interactions/", "/webhooks/")
+DISCORD_GLOBAL_LIMIT = 50
+
+
+@dataclass
+class Stage:
+    """A stand-in Discord with one server, `members` members and a channel, plus the vendor stand-in."""
+
+    fake: FakeDiscord
+    simulator: Simulator
+    channel: Channel
+    members: list[User]
+    guild_id: int
+
+
+@contextlib.asynccontextmanager
+async def stage(members: int, scenario: Scenario) -> AsyncIterator[Stage]:
+    fake = FakeDiscord(rate_limits=RateLimits(), fail_on_429=False)
+    await fake.start()
+    simulator = Simulator(scenario)
+    await simulator.start()
+    owner = fake.create_user("owner")
+    guild = fake.create_guild("Bench", owner=owner)
+    channel = guild.create_text_channel("video-lab")
+    people = []
+    for n in range(members):
+        user = fake.create_user(f"member{n}")
+        guild.add_member(user)
+        people.append(user)
+    try:
+        yield Stage(fake, simulator, channel, people, guild.id)
+    finally:
+        await simulator.close()
+        await fake.close()
+
+
+@contextlib.asynccontextmanager
+async def videobot(where: Stage, database: Path, **settings: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` against the stand-ins; yields once it has connected, SIGTERMs it at the end."""
+    assert where.simulator.base_url
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": where.fake.bot_token,
+        "DISCORD_API_BASE_URL": where.fake.api_base_url,
+        "DISCORD_GATEWAY_URL": where.fake.gateway_url,
+        "DISCORD_DEV_GUILD_ID": str(where.guild_id),
+        "VIDEO_API_KEY": "sk-bench-0123456789",
+        "VIDEO_API_BASE_URL": where.simulator.base_url,
+        "VIDEO_RAW_DATA_URL": where.simulator.raw_data_url,
+        "TRUSTED_MEDIA_ORIGINS": where.simulator.media_origin,
+        "DATABASE_PATH": str(database),
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    identified = len(where.fake.gateway.identifies)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--env-file", str(database.parent / "none.env"), cwd=database.parent, env=env,
+    )
+    try:
+        await where.fake.wait_until(lambda: len(where.fake.gateway.identifies) > identified, timeout=30,
+                                    message="the bot to connect")
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`; NaN for none."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def counted_per_second(fake: FakeDiscord, start: float, end: float) -> list[int]:
+    """Requests that count toward Discord's global limit, per second of [start, end)."""
+    seconds = [0] * max(1, math.ceil(end - start))
+    for request in fake.requests:
+        if start <= request.at < end and not any(part in request.path for part in EXEMPT):
+            seconds[min(len(seconds) - 1, int(request.at - start))] += 1
+    return seconds
+
+
+def row(label: str, value: str) -> None:
+    print(f"  {label:<52} {value}")
