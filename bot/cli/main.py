@@ -1,4 +1,5 @@
-"""Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing."""
+"""Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing;
+`--playground` hands over to the playground package (a separate program that runs this bot from outside)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.cli.selfcheck import CheckResult, check_database, run_checks
 from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_settings
@@ -18,6 +20,15 @@ from bot.core.config import DEFAULT_DATABASE_PATH, ConfigError, Settings, load_s
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
+PLAYGROUND_FLAG = "--playground"
+
+
+def _playground(arguments: list[str]) -> NoReturn:
+    """Become `python -m playground …` in this same process. The bot never imports the playground (it sits
+    above the bot and runs it from outside, like an operator would), so it is started by name, not import."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "playground", *arguments])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -28,12 +39,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--simulate", action="store_true", help="use a local video API simulator (no key, no cost, fake videos)"
     )
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: ./.env)")
+    parser.add_argument(
+        PLAYGROUND_FLAG, action="store_true",
+        help="try it in a browser: a local stand-in Discord, the simulator and this bot, no account or setting "
+        "(takes --port N and --no-browser)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `videobot` console script."""
-    args = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if PLAYGROUND_FLAG in arguments:
+        _playground([a for a in arguments if a != PLAYGROUND_FLAG])
+    args = parse_args(arguments)
     try:
         settings = load_settings(env_file=args.env_file, simulate=args.simulate)
     except ConfigError as error:
