@@ -39,6 +39,7 @@ class LiveFeed:
     def install(self, app: web.Application) -> None:
         """Add the route."""
         app.router.add_get("/api/feed", self.handle)
+        app.router.add_get("/api/people", self.people)
 
     async def close(self) -> None:
         """Stop the feed and close the open sockets (their handlers then finish)."""
@@ -46,13 +47,19 @@ class LiveFeed:
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"playground stopping")
 
+    def identities(self) -> list[dict[str, Any]]:
+        """The people the page can play, the member first."""
+        return [{"user": user_payload(i.user), "label": i.label} for i in self._world.identities]
+
+    async def people(self, request: web.Request) -> web.Response:
+        """``GET /api/people``: who the page can play."""
+        return web.json_response(self.identities())
+
     def ready(self, view: ClientView) -> dict[str, Any]:
         """Who the page plays, who it could play, and the server as this person sees it."""
         return {
             "user": user_payload(view.user),
-            "identities": [
-                {"user": user_payload(i.user), "label": i.label} for i in self._world.identities
-            ],
+            "identities": self.identities(),
             "bot": user_payload(self._fake.bot_user),
             "guild": view.guild_state(self._world.guild),
         }
