@@ -72,6 +72,15 @@ class Subscription:
             raise ConnectionResetError("the feed subscription is closed")
         return item
 
+    def drain(self) -> list[ClientEvent]:
+        """The events already queued, without waiting."""
+        out = []
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                out.append(item)
+        return out
+
     def close(self) -> None:
         """Stop receiving; a pending ``get`` wakes up and raises."""
         if not self.closed:

@@ -77,7 +77,7 @@ def _json(text: str) -> Any:
 
 
 def _snowflake(value: Any) -> int:
-    text = str(value or "")
+    text = "" if value is None or isinstance(value, bool) else str(value)
     if not text.isdigit():
         raise web.HTTPBadRequest(text=f"{value!r} is not an id")
     return int(text)

@@ -47,6 +47,7 @@ export class CommandMenu {
     entries.forEach((entry, index) => {
       const item = el("div", "command-item", [el("span", "command-name", [`/${entry.name}`]), el("span", "command-description", [entry.description || ""])]);
       item.setAttribute("role", "option");
+      item.setAttribute("aria-label", `/${entry.name}`);
       item.setAttribute("aria-selected", String(index === this.active));
       item.addEventListener("mousedown", (event) => { event.preventDefault(); this.onPick(entry); });
       this.node.append(item);
