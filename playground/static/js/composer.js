@@ -38,7 +38,10 @@ export class Composer {
     this.node.append(this.menu.node, this.replyBar, this.fileList, this.box, this.error);
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("keydown", (event) => this.key(event));
-    this.input.addEventListener("blur", () => setTimeout(() => this.menu.hide(), 150));
+    // Leaving the box closes the menu, unless focus came back meanwhile (a click on the menu keeps it).
+    this.input.addEventListener("blur", () => setTimeout(() => {
+      if (document.activeElement !== this.input) this.menu.hide();
+    }, 150));
     this.update(channel);
   }
 
