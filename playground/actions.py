@@ -153,13 +153,13 @@ class Actions:
 
     def _value(self, option: dict[str, Any] | None, value: Any, files: dict[int, Upload]) -> Any:
         """Turn the page's JSON value into what the actor takes (a User, Role, Channel or Upload)."""
-        kind = option.get("type") if option else None
-        if value is None or kind not in (USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT):
+        if option is None or value is None or option["type"] not in (USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT):
             return value  # unknown names and plain values: the actor judges them as Discord's client would
+        kind, name = option["type"], option["name"]
         if kind == ATTACHMENT:
             upload = files.get(_snowflake(value))
             if upload is None:
-                raise ActionRefused(f"no file uploaded for option {option['name']!r}" if option else "no file")
+                raise ActionRefused(f"no file was uploaded for option {name!r}")
             return upload
         target_id = _snowflake(value)
         found: User | Role | Channel | None = None
@@ -170,7 +170,7 @@ class Actions:
         if found is None and kind == CHANNEL:
             found = self._fake.world.channels.get(target_id)
         if found is None:
-            raise UnknownObject(f"nothing with id {target_id} for option {option['name']!r}" if option else "")
+            raise UnknownObject(f"nothing with id {target_id} for option {name!r}")
         return found
 
     async def click(self, request: web.Request) -> web.Response:

@@ -24,6 +24,7 @@ class Client:
         await self.page.goto(self.playground.url)
         await expect(self.main.get_by_role("heading")).to_have_text(re.compile("video-lab"))
         await expect(self.page.get_by_role("button", name="Maya · member")).to_have_attribute("aria-pressed", "true")
+        await self.loaded(self.main)
 
     async def play_as(self, name: str) -> None:
         """Switch person with the switch at the bottom left."""
@@ -32,10 +33,16 @@ class Client:
         await expect(self.page.get_by_role("button", name=re.compile(rf"^{name} · "))).to_have_attribute(
             "aria-pressed", "true"
         )
+        await self.loaded(self.main)
+
+    async def loaded(self, pane: Locator) -> None:
+        """Wait until the pane shows the channel's history as this person sees it (not "Loading…")."""
+        await expect(pane.locator(".loading")).to_have_count(0)
 
     async def open_channel(self, name: str) -> None:
         await self.page.locator("#channels").get_by_role("button", name=name, exact=False).first.click()
         await expect(self.main.get_by_role("heading")).to_have_text(re.compile(re.escape(name)))
+        await self.loaded(self.main)
 
     def box(self, pane: Locator) -> Locator:
         return pane.get_by_role("textbox", name=re.compile("^Message"))
@@ -80,6 +87,7 @@ class Client:
         """Open, beside the channel, the thread under the bot's post containing ``text``."""
         await self.message(self.main, text).get_by_role("button", name=re.compile("Open thread")).last.click()
         await expect(self.thread).to_be_visible()
+        await self.loaded(self.thread)
 
     def progress(self, index: int = 0) -> Locator:
         """The bot's index-th message with an embed in the open thread."""

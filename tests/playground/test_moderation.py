@@ -38,6 +38,7 @@ async def test_usage_answers_privately(client: Client) -> None:
     await expect(answer).to_contain_text("Only you can see this")
     await expect(answer).to_contain_text("Maya used /usage")
     await client.play_as("Mo")
+    await expect(client.main.locator(".empty")).to_have_text("This is the start of #video-lab.")
     await expect(client.messages(client.main)).to_have_count(0)  # Maya's private answer is not Mo's to see
     await client.play_as("Maya")
     await expect(client.message(client.main, "Your videos in")).to_be_visible()  # still hers

@@ -20,6 +20,16 @@ async def test_cancel_stops_the_video_and_costs_nothing(client: Client) -> None:
     await expect(progress.get_by_role("button", name="Retry")).to_be_visible()
 
 
+async def test_a_moderator_can_cancel_a_member_s_video(client: Client) -> None:
+    await client.slash("video", prompt="an endless staircase")
+    await client.open_thread_of("an endless staircase")
+    await client.play_as("Mo")
+    await client.loaded(client.thread)
+    progress = client.progress()
+    await progress.get_by_role("button", name="Cancel").click()
+    await expect(progress.locator(".embed-title")).to_have_text("⏹️ Cancelled by @Mo")
+
+
 async def test_a_refused_prompt_says_why_and_retry_tries_again(client: Client) -> None:
     await client.slash("video", prompt="please refuse this one")
     await client.open_thread_of("please refuse this one")

@@ -50,3 +50,20 @@ async def test_re_roll_makes_the_same_request_again(client: Client) -> None:
     again = client.progress(1)
     await expect(again.locator(".embed-description")).to_contain_text("a red balloon")
     await expect(again.locator(".embed-title")).to_have_text(FINISHED)
+
+
+async def test_video_inside_the_thread_and_a_mention_of_the_bot_remix_too(client: Client) -> None:
+    await finished_video(client, "a snowman")
+    await client.slash("video", client.thread, prompt="now melting in the sun")
+    first = client.progress(1)
+    await expect(first.locator(".embed-description")).to_contain_text("Remixing video 1 of this thread")
+    await expect(first.locator(".embed-title")).to_have_text(FINISHED)
+    box = client.box(client.thread)
+    await box.fill("@VideoBot and then a puddle")
+    await box.press("Enter")
+    await expect(client.message(client.thread, "and then a puddle").first.locator(".mention")).to_have_text(
+        "@VideoBot"
+    )
+    second = client.progress(2)
+    await expect(second.locator(".embed-description")).to_contain_text("Remixing video 2 of this thread")
+    await expect(second.locator(".embed-title")).to_have_text(FINISHED)
