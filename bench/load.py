@@ -48,9 +48,10 @@ async def run(n: int, stream_seconds: float, video_mb: float) -> None:
                 await fake.wait_until(lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests),
                                       timeout=30, message="the commands")
                 began = time.monotonic()
-                interactions = await asyncio.gather(
-                    *(fake.slash(m, where.channel, "video", prompt=f"bench video {k}") for k, m in enumerate(where.members))
-                )
+                interactions = await asyncio.gather(*(
+                    fake.slash(m, where.channel, "video", prompt=f"bench video {k}")
+                    for k, m in enumerate(where.members)
+                ))
                 posts = await asyncio.gather(*(i.wait_done(timeout=120) for i in interactions))
 
                 def ended() -> int:
@@ -88,7 +89,8 @@ def report(n, stream_seconds, video_mb, where, interactions, posts, began, finis
         (m.embed or {}).get("title", "").startswith("❌") for m in fake.messages(t)))
     streaming_start = min(t.created for t in simulator.tasks.values())
     streaming_end = min(vendor_done)
-    gaps = [b - a for times in edits.values() for a, b in pairwise(times) if streaming_start <= a and b <= streaming_end]
+    gaps = [b - a for times in edits.values() for a, b in pairwise(times)
+            if streaming_start <= a and b <= streaming_end]
     per_second = counted_per_second(fake, streaming_start + 1, streaming_end)
     print(f"\nN = {n}: {n} videos asked at once, each streaming {stream_seconds:.0f} s, {video_mb:g} MB")
     row("/video acknowledged p50 / p99 / max", f"{percentile(acks, 50) * 1000:.0f} / {percentile(acks, 99) * 1000:.0f}"

@@ -4,7 +4,9 @@ The end-to-end tests run the real bot against it; it holds Discord's limits, per
 and fails loudly when a client breaks one of its rules. Inside it, ``import discord`` is the real discord.py.
 """
 
+from .client_view import ClientView
 from .errors import ActionRefused, FakeDiscordError, UnknownObject, Violation, ViolationExpectation, WaitTimeout
+from .feed import ClientEvent, ClientFeed, Subscription
 from .interactions import InteractionRecord, InteractionResponse
 from .models import Channel, Member, Role, Upload, User
 from .ratelimit import BucketLimit, RateLimitHit, RateLimits
@@ -18,6 +20,9 @@ __all__ = [
     "AttachmentView",
     "BucketLimit",
     "Channel",
+    "ClientEvent",
+    "ClientFeed",
+    "ClientView",
     "FakeDiscord",
     "FakeDiscordError",
     "Guild",
@@ -29,6 +34,7 @@ __all__ = [
     "RateLimits",
     "RequestRecord",
     "Role",
+    "Subscription",
     "UnknownObject",
     "UnknownRoute",
     "Upload",

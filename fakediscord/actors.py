@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import payloads
 from .errors import ActionRefused, DiscordHTTPError, FakeDiscordError, UnknownObject
 from .interactions import APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL, MODAL_SUBMIT, InteractionRecord
-from .models import Channel, Member, Role, StoredMessage, Upload, User
+from .models import AppCommand, Channel, Member, Role, StoredMessage, Upload, User
 from .permissions import (
     ADMINISTRATOR,
     ATTACH_FILES,
@@ -119,22 +119,9 @@ class Actors:
         synced = self._world.find_command(parts[0], guild.id)
         if synced is None:
             raise ActionRefused(f"/{parts[0]} is not synced for {guild.name} (nor globally)")
-        perms = self._world.permissions_in(channel, user.id)
-        if not has_all(perms, VIEW_CHANNEL | USE_APPLICATION_COMMANDS):
-            raise ActionRefused(f"{user.username} cannot use application commands in #{channel.name}")
-        contexts = synced.data.get("contexts")
-        if contexts is not None and 0 not in contexts:
-            raise ActionRefused(f"/{parts[0]} is not available in guilds")
-        required = synced.data.get("default_member_permissions")
-        granted = self._world.command_overrides.get((guild.id, synced.name), set())
-        overridden = user.id in granted or any(r in granted for r in member.role_ids)
-        if required is not None and not overridden:
-            needed = int(required) or ADMINISTRATOR  # "0" hides the command from everyone but administrators.
-            if not has_all(perms, needed):
-                raise ActionRefused(
-                    f"/{parts[0]} is hidden from {user.username}: needs {missing(perms, needed)} "
-                    "(default_member_permissions)"
-                )
+        refusal = self.command_refusal(member, channel, synced)
+        if refusal is not None:
+            raise ActionRefused(refusal)
         schema: list[dict[str, Any]] = synced.data.get("options") or []
         chain: list[dict[str, Any]] = []
         for part in parts[1:]:
@@ -157,6 +144,27 @@ class Actors:
         if resolved:
             data["resolved"] = resolved
         return member, channel, data
+
+    def command_refusal(self, member: Member, channel: Channel, synced: AppCommand) -> str | None:
+        """Why the Discord client would not offer this command to this member here (None: it would)."""
+        user = member.user
+        perms = self._world.permissions_in(channel, user.id)
+        if not has_all(perms, VIEW_CHANNEL | USE_APPLICATION_COMMANDS):
+            return f"{user.username} cannot use application commands in #{channel.name}"
+        contexts = synced.data.get("contexts")
+        if contexts is not None and 0 not in contexts:
+            return f"/{synced.name} is not available in guilds"
+        required = synced.data.get("default_member_permissions")
+        granted = self._world.command_overrides.get((channel.guild_id, synced.name), set())
+        overridden = user.id in granted or any(r in granted for r in member.role_ids)
+        if required is not None and not overridden:
+            needed = int(required) or ADMINISTRATOR  # "0" hides the command from everyone but administrators.
+            if not has_all(perms, needed):
+                return (
+                    f"/{synced.name} is hidden from {user.username}: needs {missing(perms, needed)} "
+                    "(default_member_permissions)"
+                )
+        return None
 
     def _command_options(
         self,

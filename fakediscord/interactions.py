@@ -88,6 +88,8 @@ class InteractionRecord:
         self.followup_ids: list[int] = []
         self.loading = False
         self.deadline_handle: asyncio.TimerHandle | None = None
+        # What the person's client sent along to recognise the outcome (INTERACTION_SUCCESS/FAILURE) as its own.
+        self.nonce: str | None = None
 
     def __repr__(self) -> str:
         return f"<InteractionRecord id={self.id} type={self.type} user={self.user.username!r}>"

@@ -29,6 +29,8 @@ ROLE_MENTION = re.compile(r"<@&(\d+)>")
 EVERYONE_MENTION = re.compile(r"@(everyone|here)\b")
 
 Dispatch = Callable[..., None]
+# Told about ephemeral messages, which reach no gateway: only the one person's client shows them.
+Private = Callable[[str, StoredMessage], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,9 +64,10 @@ def _number_components(components: Sequence[Mapping[str, Any]]) -> list[dict[str
 class Messenger:
     """Creates, edits and deletes stored messages and dispatches the matching gateway events."""
 
-    def __init__(self, world: World, dispatch: Dispatch) -> None:
+    def __init__(self, world: World, dispatch: Dispatch, *, private: Private | None = None) -> None:
         self._world = world
         self._dispatch = dispatch
+        self._private: Private = private or (lambda _event, _message: None)
         self._nonces: dict[tuple[int, int, str], int] = {}
 
     # ---- mentions ------------------------------------------------------------------------------------------
@@ -208,6 +211,8 @@ class Messenger:
         self._world.add_message(message)
         if ephemeral_user_id is None:
             self.publish("MESSAGE_CREATE", message)
+        else:
+            self._private("MESSAGE_CREATE", message)
         return message
 
     def edit(
@@ -271,6 +276,8 @@ class Messenger:
         self._world.on_change()
         if message.ephemeral_user_id is None:
             self.publish("MESSAGE_UPDATE", message)
+        else:
+            self._private("MESSAGE_UPDATE", message)
         return message
 
     def reopen_for_send(self, channel: Channel, *, can_manage_threads: bool) -> None:
@@ -292,6 +299,8 @@ class Messenger:
                 "MESSAGE_DELETE",
                 {"id": str(message.id), "channel_id": str(message.channel_id), "guild_id": str(message.guild_id)},
             )
+        else:
+            self._private("MESSAGE_DELETE", message)
 
     def publish(self, event: str, message: StoredMessage) -> None:
         """Dispatch MESSAGE_CREATE/UPDATE with the content-stripped variant for sessions without the intent."""

@@ -26,6 +26,9 @@ from .stalls import Stall
 from .world import Guild, PermissionValue, World
 
 POLL_INTERVAL = 0.02
+
+# (event, payload, only_user_id): what a person's own client is shown; None means everyone who can see it.
+Watcher = Callable[[str, dict[str, Any], int | None], None]
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 
 
@@ -64,7 +67,10 @@ class FakeDiscord:
             resume_url=lambda: self.resume_gateway_url,
             on_change=self.notify_change,
         )
-        self.messenger = Messenger(self.world, self.dispatch)
+        # Watchers see what people's own Discord clients would be shown (see feed.py): every dispatch, and
+        # what only one person sees (ephemeral messages, how their interactions went).
+        self.watchers: list[Watcher] = []
+        self.messenger = Messenger(self.world, self.dispatch, private=self._show_private_message)
         self.stalls: list[Stall] = []
         self.rest = RestApi(self)
         self.actors = Actors(self)
@@ -371,7 +377,19 @@ class FakeDiscord:
     def dispatch(self, event: str, payload: dict[str, Any], *, without_content: dict[str, Any] | None = None) -> None:
         """Send a gateway dispatch to the bot (buffered for RESUME while the socket is down)."""
         self.gateway.dispatch(event, payload, without_content=without_content)
+        self.show(event, payload)
         self.notify_change()
+
+    def show(self, event: str, payload: dict[str, Any], *, only_user_id: int | None = None) -> None:
+        """Tell every watcher what happened; ``only_user_id`` marks what one person alone may see."""
+        for watcher in list(self.watchers):
+            watcher(event, payload, only_user_id)
+
+    def _show_private_message(self, event: str, message: StoredMessage) -> None:
+        payload = payloads.message(self.world, message, gateway=True)
+        if event == "MESSAGE_DELETE":
+            payload = {"id": payload["id"], "channel_id": payload["channel_id"], "guild_id": str(message.guild_id)}
+        self.show(event, payload, only_user_id=message.ephemeral_user_id)
 
     def drop_gateway(self, code: int = 4000) -> None:
         """Close the bot's socket abruptly; the client must RESUME and gets the missed events replayed."""
@@ -389,11 +407,25 @@ class FakeDiscord:
         if record.deadline_handle is not None:
             record.deadline_handle.cancel()
             record.deadline_handle = None
+        outcome = {"id": str(record.id), "nonce": record.nonce}
+        if record.modal is not None:
+            # The person's client opens the form (Discord's INTERACTION_MODAL_CREATE on the user gateway).
+            self.show(
+                "INTERACTION_MODAL_CREATE",
+                {**record.modal, "id": str(record.id), "nonce": record.nonce, "channel_id": str(record.channel.id)},
+                only_user_id=record.user.id,
+            )
+        else:
+            self.show("INTERACTION_SUCCESS", outcome, only_user_id=record.user.id)
         self.notify_change()
 
     def _deadline_passed(self, record: InteractionRecord) -> None:
         record.deadline_handle = None
         if record.response is None:
+            # What the person sees: "This interaction failed" under the button or the command.
+            self.show(
+                "INTERACTION_FAILURE", {"id": str(record.id), "nonce": record.nonce}, only_user_id=record.user.id
+            )
             self.record_violation(
                 errors.NOT_ACKNOWLEDGED,
                 0,

@@ -1,5 +1,6 @@
 """Command line: `videobot` (or `python -m bot`) runs the bot; `--check` reports what is missing;
-`videobot migrate-db` moves the SQLite database into PostgreSQL."""
+`videobot migrate-db` moves the SQLite database into PostgreSQL; `--playground` hands over to the
+playground package (a separate program that runs this bot from outside)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.cli.movedb import move_database
 from bot.cli.selfcheck import CheckResult, check_database, run_checks
@@ -27,6 +29,15 @@ from bot.core.config import (
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
+PLAYGROUND_FLAG = "--playground"
+
+
+def _playground(arguments: list[str]) -> NoReturn:
+    """Become `python -m playground …` in this same process. The bot never imports the playground (it sits
+    above the bot and runs it from outside, like an operator would), so it is started by name, not import."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "playground", *arguments])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -47,12 +58,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--to", dest="target", metavar="URL",
         help="migrate-db: postgresql://… (default: DATABASE_URL, which keeps the password out of shell history)",
     )
+    parser.add_argument(
+        PLAYGROUND_FLAG, action="store_true",
+        help="try it in a browser: a local stand-in Discord, the simulator and this bot, no account or setting "
+        "(takes --port N and --no-browser)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `videobot` console script."""
-    args = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if PLAYGROUND_FLAG in arguments:
+        _playground([a for a in arguments if a != PLAYGROUND_FLAG])
+    args = parse_args(arguments)
     if args.command == "migrate-db":
         return asyncio.run(move_database(args.source, args.target, env_file=args.env_file))
     try:

@@ -114,6 +114,11 @@ class Simulator:
         """Look a task up by the ID its transcript shows or by its full ID."""
         return self.tasks.get(task_id) or next((t for t in self.tasks.values() if t.shown_id == task_id), None)
 
+    def media_task(self, name: str) -> SimTask | None:
+        """The task whose media file (as its links name it: `simulated_<key>[_sd].mp4|webp`) this is."""
+        m = _MEDIA_NAME.fullmatch(name)
+        return next((t for t in self.tasks.values() if t.key == m.group(1)), None) if m else None
+
     def streamed_text(self, task_id: str) -> str:
         """The assistant text the chat stream of a task carries (content channel only), for exact comparisons."""
         task = self.task(task_id)
@@ -348,11 +353,10 @@ class Simulator:
 
     async def _media(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        m = _MEDIA_NAME.fullmatch(name)
-        task = next((t for t in self.tasks.values() if t.key == m.group(1)), None) if m else None
-        if m is None or task is None:
+        task = self.media_task(name)
+        if task is None:
             return web.Response(status=404, text="not found")
-        if m.group(3) == "mp4":
+        if name.endswith(".mp4"):
             return web.Response(body=simulated_video(name, task.scenario.video_bytes), content_type="video/mp4")
         # The preview is a real (PNG) image so it renders; it keeps the vendor's .webp name.
         return web.Response(body=simulated_image(name, task.scenario.preview_bytes), content_type="image/png")
