@@ -86,7 +86,7 @@ class Settings:
     trusted_media_origins: tuple[str, ...] = ()
     stream_read_timeout: float = 120.0
     job_deadline: float = 3600.0
-    polls_per_second: float = 20.0
+    polls_per_second: float = 50.0
     max_jobs_global: int = 20
     max_jobs_per_guild: int = 5
     max_jobs_per_user: int = 2
@@ -177,7 +177,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         trusted_media_origins=env.origins("TRUSTED_MEDIA_ORIGINS"),
         stream_read_timeout=env.number("VIDEO_API_READ_TIMEOUT", default=120.0, minimum=1.0),
         job_deadline=env.number("VIDEO_JOB_DEADLINE", default=3600.0, minimum=10.0),
-        polls_per_second=env.number("VIDEO_API_POLLS_PER_SECOND", default=20.0, minimum=0.1),
+        polls_per_second=env.number("VIDEO_API_POLLS_PER_SECOND", default=50.0, minimum=0.1),
         max_jobs_global=env.integer("MAX_JOBS_GLOBAL", default=20, minimum=1),
         max_jobs_per_guild=env.integer("MAX_JOBS_PER_GUILD", default=5, minimum=1),
         max_jobs_per_user=env.integer("MAX_JOBS_PER_USER", default=2, minimum=1),

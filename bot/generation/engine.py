@@ -114,7 +114,7 @@ class GenerationEngine:
         *,
         load_image: LoadImage | None = None,
         poll_interval: float = 5.0,
-        polls_per_second: float = 20.0,
+        polls_per_second: float = 50.0,
         deadline: float = 3600.0,
         poll_outage_limit: int = 20,
     ) -> None:
@@ -148,7 +148,7 @@ class GenerationEngine:
         try:
             async with asyncio.timeout(self._deadline):
                 if task_id:
-                    return await self._recover(task_id, spec, None, None, report, resumed=True)
+                    return await self._recover(task_id, spec, None, None, report)
                 try:
                     ask = await self._ask(params)
                 except MediaError:
@@ -209,20 +209,19 @@ class GenerationEngine:
 
     async def _recover(
         self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report,
-        *, created: bool = False, conveyed: frozenset[str] = frozenset(), resumed: bool = False,
+        *, created: bool = False, conveyed: frozenset[str] = frozenset(),
     ) -> Outcome:
         """Ask the task's sources until it ends. GETs are safe to repeat, so outages are waited out.
 
-        Polls are jittered and paced across all jobs; a resumed job (one of many after a restart) starts at
-        a random point of its first interval, so that a restart does not poll in one wave.
+        All jobs' polls share one pace (VIDEO_API_POLLS_PER_SECOND), first come first served: a restart that
+        resumes a thousand tasks polls them one after another at that pace, never as one wave, and each
+        task's later polls keep their own jittered rhythm.
         """
         sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None,
                                    created=created)
         if not sources:
             return GenerationFailed(_UNRECOVERABLE, "interrupted", task_id)
         await report(Update("waiting", task_id=task_id))
-        if resumed:
-            await asyncio.sleep(self._random.uniform(0, self._poll_interval))
         current, outages, missing_rounds = 0, 0, 0
         while True:
             await self._poll_pacer.turn()

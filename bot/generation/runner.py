@@ -1,9 +1,10 @@
 """JobRunner: owns every generation task — the waiting line, concurrency caps, resume, stop and shutdown.
 
 A job waits in the bot's own line while a cap (all servers, or its server) is full, then runs as a task of
-its own through `JobExecution`. How many videos one member may have under way is decided once, at
-admission (bot/quotas/admission.py), so the line never second-guesses it. Shutdown cancels the tasks
-without ending the jobs: the next start resumes them from their saved task IDs.
+its own through `JobExecution`. The caps are for new submissions: a resumed job whose task the vendor is
+already making only polls, and neither waits for nor takes a place. How many videos one member may have
+under way is decided once, at admission (bot/quotas/admission.py), so the line never second-guesses it.
+Shutdown cancels the tasks without ending the jobs: the next start resumes them from their saved task IDs.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ class RecordedRequest:
     json: Any
     headers: dict[str, str]
     has_authorization: bool
+    at: float = 0.0  # when it arrived, on the simulator's clock (for benchmarks)
 
 
 @dataclass

@@ -174,7 +174,7 @@ class Simulator:
         headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
         has_auth = "Authorization" in request.headers
         self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.query), body, headers, has_auth)
+            RecordedRequest(request.method, request.path, dict(request.query), body, headers, has_auth, self._clock())
         )
         authorized = request.headers.get("Authorization") == f"Bearer {self._api_key}"
         if self._api_key and request.path.startswith("/v1/") and not authorized:
