@@ -13,6 +13,7 @@ import math
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from bot.videoapi.simulator import Scenario, Simulator  # noqa: E402
 from fakediscord import Channel, FakeDiscord, RateLimits, User  # noqa: E402
 
 EXEMPT = ("/interactions/", "/webhooks/")
+FINAL_TITLES = ("✅", "❌")
 DISCORD_GLOBAL_LIMIT = 50
 
 
@@ -90,6 +92,33 @@ async def videobot(where: Stage, database: Path, **settings: str) -> AsyncIterat
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=30)
+
+
+class Endings:
+    """How many of the videos started from `posts` (their public posts) have ended, read cheaply from the
+    stand-in's store and at most every quarter second: the stand-in runs in this process, and a costly
+    check on its every change would slow it down and skew what it measures."""
+
+    def __init__(self, fake: FakeDiscord, post_ids: Sequence[int]) -> None:
+        self._fake = fake
+        self._posts = list(post_ids)
+        self._checked_at = -math.inf
+        self._count = 0
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if now - self._checked_at >= 0.25:
+            self._checked_at, self._count = now, sum(1 for post in self._posts if self._ended(post))
+        return self._count
+
+    def _ended(self, post_id: int) -> bool:
+        world = self._fake.world
+        thread_id = post_id if post_id in world.channels else None  # a thread takes its post's ID
+        for message_id in world.channel_messages.get(thread_id or -1, ()):
+            embeds = world.messages[message_id].embeds
+            if embeds and str(embeds[0].get("title", "")).startswith(FINAL_TITLES):
+                return True
+        return False
 
 
 def peak_rss_mb(pid: int) -> float:

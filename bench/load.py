@@ -16,11 +16,13 @@ import logging
 import statistics
 import tempfile
 import time
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
 from harness import (
     DISCORD_GLOBAL_LIMIT,
+    Endings,
     counted_per_second,
     peak_rss_mb,
     percentile,
@@ -32,7 +34,6 @@ from harness import (
 from bot.videoapi.simulator import Scenario
 
 STEPS = (5, 12, 20, 28, 36, 44, 52, 60, 68, 76, 84, 92)
-FINAL = ("✅", "❌")
 
 
 async def run(n: int, stream_seconds: float, video_mb: float) -> None:
@@ -53,17 +54,7 @@ async def run(n: int, stream_seconds: float, video_mb: float) -> None:
                     for k, m in enumerate(where.members)
                 ))
                 posts = await asyncio.gather(*(i.wait_done(timeout=120) for i in interactions))
-
-                def ended() -> int:
-                    count = 0
-                    for post in posts:
-                        thread = fake.thread_of(post.id)
-                        if thread is not None and any(
-                            (m.embed or {}).get("title", "").startswith(FINAL) for m in fake.messages(thread)
-                        ):
-                            count += 1
-                    return count
-
+                ended = Endings(fake, [post.id for post in posts])
                 await fake.wait_until(lambda: ended() == n, timeout=stream_seconds * 4 + 120,
                                       message="every video to end")
                 finished = time.monotonic()
@@ -103,7 +94,8 @@ def report(n, stream_seconds, video_mb, where, interactions, posts, began, finis
     share = statistics.mean(busy) / DISCORD_GLOBAL_LIMIT * 100 if busy else 0.0
     row("global budget used while streaming (mean / busiest s)", f"{share:.0f} % / {max(per_second, default=0)} "
         f"requests (Discord allows {DISCORD_GLOBAL_LIMIT})")
-    row("429 responses", str(len(fake.rate_limit_hits)))
+    hits = Counter(f"{h.method} {h.route} ({h.scope})" for h in fake.rate_limit_hits)
+    row("429 responses", f"{len(fake.rate_limit_hits)}" + "".join(f"; {k}: {v}" for k, v in hits.items()))
     row("bot peak RSS", f"{rss:.0f} MB")
     row("wall time, first ask to last video", f"{finished - began:.1f} s")
 

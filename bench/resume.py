@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import percentile, row, stage, videobot
+from harness import Endings, percentile, row, stage, videobot
 
 from bot.videoapi.simulator import Scenario
 from fakediscord import WaitTimeout
@@ -56,11 +56,7 @@ async def run(n: int, polls_per_second: float, task_seconds: float) -> None:
             async with videobot(where, database, VIDEO_API_POLLS_PER_SECOND=f"{polls_per_second:g}"):
                 connected = time.monotonic()
 
-                def finished() -> int:
-                    return sum(1 for m in fake.messages(where.channel, include_deleted=False)
-                               if (t := fake.thread_of(m.id)) is not None and any(
-                                   (x.embed or {}).get("title", "").startswith("✅") for x in fake.messages(t)))
-
+                finished = Endings(fake, [m.id for m in fake.messages(where.channel)])
                 await fake.wait_until(lambda: finished() >= saved, timeout=task_seconds * 3,
                                       message="every resumed video to finish")
             polls = [r for r in simulator.requests[polls_before:] if r.method == "GET" and "/media/" not in r.path]
