@@ -46,6 +46,7 @@ class Peaks:
     total_pss: int = 0
     workers_at_once: int = 0
     stall: float = 0.0
+    stall_at: float = 0.0  # seconds after the start
 
 
 def _kb_field(path: Path, field: str) -> int:
@@ -89,10 +90,13 @@ def sample(peaks: Peaks, stop: threading.Event, server_pid: int) -> None:
 async def heartbeat(peaks: Peaks) -> None:
     """The event loop's longest stall: how late a 10 ms sleep wakes up."""
     loop = asyncio.get_running_loop()
+    began = loop.time()
     while True:
         before = loop.time()
         await asyncio.sleep(0.01)
-        peaks.stall = max(peaks.stall, loop.time() - before - 0.01)
+        late = loop.time() - before - 0.01
+        if late > peaks.stall:
+            peaks.stall, peaks.stall_at = late, before - began
 
 
 def serve(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -163,7 +167,8 @@ async def run(root: Path, base: str, videos: int, server_pid: int) -> None:
     print(f"\n{videos} videos ready in {wall:.1f} s ({wall / videos:.1f} s each on average, one encode at a time)")
     print(f"peak RSS: bot {peaks.bot_rss / MIB:.0f} MB, workers {peaks.workers_rss / MIB:.0f} MB, "
           f"together {peaks.total_rss / MIB:.0f} MB (PSS together {peaks.total_pss / MIB:.0f} MB)")
-    print(f"workers at once: {peaks.workers_at_once}; longest event-loop stall: {peaks.stall * 1000:.0f} ms")
+    print(f"workers at once: {peaks.workers_at_once}; longest event-loop stall: {peaks.stall * 1000:.0f} ms "
+          f"({peaks.stall_at:.1f} s in)")
 
 
 def main(videos: int, seconds: float, height: int) -> None:
