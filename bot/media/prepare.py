@@ -1,5 +1,6 @@
 """From a finished video's URL to files ready to upload: the video itself, re-encoded to fit the server's
-upload limit when it is larger, and a poster frame when the vendor gave no preview image.
+upload limit when it is larger, and its image: the vendor's preview, or a frame of the video when the vendor
+gave none (or none that could be fetched).
 
 The files live in the workspace only for the `async with` block of `MediaPreparer.prepare`, long enough to
 upload them, and are removed when it ends, however it ends.
@@ -8,8 +9,9 @@ upload them, and are removed when it ends, however it ends.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 # Generated clips run 4 to 25 s; even at 1080p vendors' files stay far below this. A larger file would take
 # minutes to fetch and encode on a small machine, and fill its disk when several arrive at once: it is linked.
 MAX_SOURCE_BYTES: Final = 64 * 1024 * 1024
+PREVIEW_BYTES: Final = 8 * 1024 * 1024  # a preview image larger than this is not worth uploading
 ATTEMPTS: Final = 2  # a second encode, squeezed by how far the first missed, when the first came out too large
 
 
@@ -48,7 +51,8 @@ class PreparedVideo:
     not_attached: NotAttached | None = None
     reencoded: bool = False  # `video` was re-encoded to fit the limit
     original_bytes: int | None = None  # size of the vendor's file, when it was fetched
-    poster: Path | None = None  # a JPEG frame of the video, when one was asked for and could be taken
+    image: Path | None = None  # the vendor's preview image, else a frame of the video (see `image_is_poster`)
+    image_is_poster: bool = False  # `image` is a JPEG frame taken from the video
 
 
 class MediaPreparer:
@@ -74,16 +78,43 @@ class MediaPreparer:
         self._download_timeout = download_timeout
 
     @contextlib.asynccontextmanager
-    async def prepare(self, url: str, *, limit: int, poster: bool) -> AsyncIterator[PreparedVideo]:
-        """The video at `url` made ready for an upload limit of `limit` bytes; a poster too if `poster`.
+    async def prepare(
+        self, url: str, *, limit: int, preview_url: str | None = None, on_reencode: Callable[[], None] | None = None
+    ) -> AsyncIterator[PreparedVideo]:
+        """The video at `url` made ready for an upload limit of `limit` bytes, with its image.
 
-        Upload the files inside the block: they are removed when it ends.
+        `on_reencode` is called when a re-encode starts (it can take a while: say so). Upload the files inside
+        the block: they are removed when it ends.
         """
         scratch = self._workspace.scratch
-        with scratch("source.mp4") as source, scratch("fitted.mp4") as fitted, scratch("poster.jpg") as frame:
-            yield await self._prepare(url, limit, source, fitted, frame if poster else None)
+        with (
+            scratch("source.mp4") as source,
+            scratch("fitted.mp4") as fitted,
+            scratch("poster.jpg") as frame,
+            scratch("preview") as preview,
+        ):
+            image = await self._preview(preview_url, preview) if preview_url else None
+            ready = await self._prepare(url, limit, source, fitted, frame=None if image else frame,
+                                        on_reencode=on_reencode)
+            if image is not None:
+                ready = dataclasses.replace(ready, image=image)
+            yield ready
 
-    async def _prepare(self, url: str, limit: int, source: Path, fitted: Path, frame: Path | None) -> PreparedVideo:
+    async def _preview(self, url: str, target: Path) -> Path | None:
+        try:
+            await download_to_file(
+                self._session, url, target, max_bytes=PREVIEW_BYTES, trusted_origins=self._trusted,
+                timeout=self._download_timeout,
+            )
+        except MediaError as error:
+            log.info("preview %s not fetched (%s); a frame of the video will do", url, error)
+            return None
+        return target
+
+    async def _prepare(
+        self, url: str, limit: int, source: Path, fitted: Path, *, frame: Path | None,
+        on_reencode: Callable[[], None] | None,
+    ) -> PreparedVideo:
         cap = max(limit, self._max_source) if self._reencode else limit
         try:
             size = await download_to_file(
@@ -100,12 +131,16 @@ class MediaPreparer:
         inspection = await self._inspect(source, frame) if frame is not None or not fits else None
         poster = frame if inspection is not None and inspection.poster is not None else None
         if fits:
-            return PreparedVideo(source, original_bytes=size, poster=poster)
-        if inspection is None:  # not a video we can read: there is nothing to re-encode
-            return PreparedVideo(None, NotAttached.UNFITTABLE, original_bytes=size)
-        if await self._fit(source, fitted, inspection, limit):
-            return PreparedVideo(fitted, reencoded=True, original_bytes=size, poster=poster)
-        return PreparedVideo(None, NotAttached.UNFITTABLE, original_bytes=size, poster=poster)
+            ready = PreparedVideo(source, original_bytes=size)
+        elif inspection is None:  # not a video we can read: there is nothing to re-encode
+            ready = PreparedVideo(None, NotAttached.UNFITTABLE, original_bytes=size)
+        else:
+            if on_reencode is not None:
+                on_reencode()
+            fitted_ok = await self._fit(source, fitted, inspection, limit)
+            ready = PreparedVideo(fitted if fitted_ok else None, None if fitted_ok else NotAttached.UNFITTABLE,
+                                  reencoded=fitted_ok, original_bytes=size)
+        return dataclasses.replace(ready, image=poster, image_is_poster=poster is not None)
 
     async def _inspect(self, source: Path, frame: Path | None) -> Inspection | None:
         try:

@@ -38,12 +38,12 @@ async def test_a_30_mb_video_is_re_encoded_under_a_10_mib_limit(
     source = samples(LARGE)
     original = play(source)
     assert source.stat().st_size > 3 * LIMIT
-    async with preparer().prepare(file_server.add(source), limit=LIMIT, poster=True) as ready:
+    async with preparer().prepare(file_server.add(source), limit=LIMIT) as ready:
         assert ready.video is not None and ready.reencoded and ready.not_attached is None
         assert ready.original_bytes == source.stat().st_size
         size = ready.video.stat().st_size
         seen = play(ready.video)
-        assert ready.poster is not None and ready.poster.read_bytes()[:2] == b"\xff\xd8"
+        assert ready.image_is_poster and ready.image is not None and ready.image.read_bytes()[:2] == b"\xff\xd8"
     assert size <= LIMIT
     assert (seen.video_codec, seen.audio_codec) == ("h264", "aac")
     assert seen.frames == original.frames  # every frame decodes, none dropped
@@ -53,18 +53,38 @@ async def test_a_30_mb_video_is_re_encoded_under_a_10_mib_limit(
     assert seen.faststart  # plays while it loads
 
 
-async def test_a_video_that_fits_is_uploaded_as_it_came(samples: Samples, file_server: FileServer,
-                                                        preparer: Make) -> None:
+async def test_a_video_that_fits_is_uploaded_as_it_came_with_the_vendors_preview(
+    samples: Samples, file_server: FileServer, preparer: Make, tmp_path: Path
+) -> None:
     source = samples(SMALL)
-    async with preparer().prepare(file_server.add(source), limit=LIMIT, poster=False) as ready:
-        assert ready == PreparedVideo(ready.video, original_bytes=source.stat().st_size)
+    image = tmp_path / "preview.webp"
+    image.write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(100))
+    preview = file_server.add(image)
+    async with preparer().prepare(file_server.add(source), limit=LIMIT, preview_url=preview) as ready:
+        assert ready == PreparedVideo(ready.video, original_bytes=source.stat().st_size, image=ready.image)
         assert ready.video is not None and ready.video.read_bytes() == source.read_bytes()
+        assert ready.image is not None and ready.image.read_bytes() == image.read_bytes()
 
 
-async def test_a_poster_is_taken_when_asked_for(samples: Samples, file_server: FileServer, preparer: Make) -> None:
-    async with preparer().prepare(file_server.add(samples(SMALL)), limit=LIMIT, poster=True) as ready:
-        assert not ready.reencoded
-        assert ready.poster is not None and ready.poster.read_bytes()[:2] == b"\xff\xd8"
+@pytest.mark.parametrize("preview", [None, "expired.webp"])
+async def test_without_a_usable_preview_a_frame_of_the_video_is_taken(
+    preview: str | None, samples: Samples, file_server: FileServer, preparer: Make
+) -> None:
+    preview_url = file_server.url(preview) if preview else None
+    async with preparer().prepare(file_server.add(samples(SMALL)), limit=LIMIT, preview_url=preview_url) as ready:
+        assert not ready.reencoded and ready.image_is_poster
+        assert ready.image is not None and ready.image.read_bytes()[:2] == b"\xff\xd8"
+
+
+async def test_the_caller_hears_when_a_re_encode_starts(samples: Samples, file_server: FileServer,
+                                                        preparer: Make) -> None:
+    started: list[str] = []
+    url = file_server.add(samples(SMALL))
+    async with preparer().prepare(url, limit=LIMIT, on_reencode=lambda: started.append("fits")):
+        pass
+    async with preparer().prepare(url, limit=300 * 1024, on_reencode=lambda: started.append("re-encode")) as ready:
+        assert ready.reencoded
+    assert started == ["re-encode"]
 
 
 @pytest.mark.parametrize(("sample", "limit"), [(PORTRAIT, 300 * 1024), (SILENT, 300 * 1024)])
@@ -72,7 +92,7 @@ async def test_small_limits_keep_orientation_and_sound_or_silence(
     sample, limit: int, samples: Samples, file_server: FileServer, preparer: Make
 ) -> None:
     source = samples(sample)
-    async with preparer().prepare(file_server.add(source), limit=limit, poster=False) as ready:
+    async with preparer().prepare(file_server.add(source), limit=limit) as ready:
         assert ready.video is not None and ready.reencoded
         assert ready.video.stat().st_size <= limit
         seen = play(ready.video)
@@ -87,7 +107,7 @@ async def test_a_100_mib_video_is_unfittable_and_its_download_stops_early(
     source = samples(HUGE)
     assert source.stat().st_size > 100 * MIB
     file_server.add(source)
-    async with preparer().prepare(file_server.url(source.name, "chunked"), limit=LIMIT, poster=True) as ready:
+    async with preparer().prepare(file_server.url(source.name, "chunked"), limit=LIMIT) as ready:
         assert ready == PreparedVideo(None, NotAttached.UNFITTABLE)
     assert file_server.sent < 80 * MIB
 
@@ -96,30 +116,30 @@ async def test_re_encoding_turned_off_links_a_video_too_large(
     samples: Samples, file_server: FileServer, preparer: Make
 ) -> None:
     url = file_server.add(samples(MEDIUM))
-    async with preparer(reencode=False).prepare(url, limit=2 * MIB, poster=True) as ready:
+    async with preparer(reencode=False).prepare(url, limit=2 * MIB) as ready:
         assert ready == PreparedVideo(None, NotAttached.TOO_LARGE)
 
 
 async def test_a_video_too_long_for_the_limit_is_linked_but_still_gets_a_poster(
     samples: Samples, file_server: FileServer, preparer: Make
 ) -> None:
-    async with preparer().prepare(file_server.add(samples(LONG)), limit=200 * 1024, poster=True) as ready:
+    async with preparer().prepare(file_server.add(samples(LONG)), limit=200 * 1024) as ready:
         assert ready.video is None and ready.not_attached is NotAttached.UNFITTABLE
-        assert ready.poster is not None and ready.poster.stat().st_size > 0
+        assert ready.image_is_poster and ready.image is not None and ready.image.stat().st_size > 0
 
 
 async def test_a_file_that_is_not_a_video(tmp_path: Path, file_server: FileServer, preparer: Make) -> None:
     fake = tmp_path / "fake.mp4"
     fake.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"SIMULATED VIDEO\n" * 4096)
     url = file_server.add(fake)
-    async with preparer().prepare(url, limit=1 * MIB, poster=True) as ready:  # fits: uploaded, without a poster
-        assert ready.video is not None and ready.poster is None and not ready.reencoded
-    async with preparer().prepare(url, limit=32 * 1024, poster=True) as ready:  # too large: nothing to re-encode
+    async with preparer().prepare(url, limit=1 * MIB) as ready:  # fits: uploaded, without a poster
+        assert ready.video is not None and ready.image is None and not ready.reencoded
+    async with preparer().prepare(url, limit=32 * 1024) as ready:  # too large: nothing to re-encode
         assert ready.video is None and ready.not_attached is NotAttached.UNFITTABLE
 
 
 async def test_a_dead_link_is_unavailable(file_server: FileServer, preparer: Make) -> None:
-    async with preparer().prepare(file_server.url("expired.mp4"), limit=LIMIT, poster=True) as ready:
+    async with preparer().prepare(file_server.url("expired.mp4"), limit=LIMIT) as ready:
         assert ready == PreparedVideo(None, NotAttached.UNAVAILABLE)
 
 
@@ -136,7 +156,7 @@ async def test_the_event_loop_keeps_ticking_while_a_video_is_prepared(
 
     ticker = asyncio.create_task(heartbeat())
     try:
-        async with preparer().prepare(file_server.add(samples(MEDIUM)), limit=2 * MIB, poster=True) as ready:
+        async with preparer().prepare(file_server.add(samples(MEDIUM)), limit=2 * MIB) as ready:
             assert ready.reencoded
     finally:
         ticker.cancel()
@@ -153,7 +173,7 @@ async def test_cancelling_leaves_no_file_and_no_worker(  # noqa: PLR0917  (pytes
     url = file_server.url(samples(MEDIUM).name, "slow" if stage == "download" else "")
 
     async def deliver() -> None:
-        async with preparer().prepare(url, limit=2 * MIB, poster=True):
+        async with preparer().prepare(url, limit=2 * MIB):
             pytest.fail("should have been cancelled before the files were ready")
 
     task = asyncio.create_task(deliver())
