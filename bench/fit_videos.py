@@ -149,7 +149,7 @@ async def run(root: Path, base: str, videos: int, server_pid: int) -> None:
         began = time.perf_counter()
 
         async def one(i: int) -> None:
-            async with preparer.prepare(f"{base}/video-{i}.mp4", limit=LIMIT, poster=True) as ready:
+            async with preparer.prepare(f"{base}/video-{i}.mp4", limit=LIMIT) as ready:
                 took = time.perf_counter() - began
                 size = ready.video.stat().st_size / MIB if ready.video else 0.0
                 result = "re-encoded" if ready.reencoded else (ready.not_attached or "as is")
