@@ -154,8 +154,8 @@ async def test_refresh_link_asks_the_vendor_again_and_says_so_when_it_no_longer_
 
         click = await fake.click(world.other_member, done, "Refresh link")  # anyone may refresh a link
         await click.wait_response()
-        await fake.wait_until(lambda: any(r.path.startswith("/v1/videos/") for r in harness.simulator.requests[asked:]),
-                              message="the task endpoint to be asked")
+        await fake.wait_until(lambda: any(r.path.startswith("/source/") for r in harness.simulator.requests[asked:]),
+                              message="the task's Raw Data page to be asked")  # where a chat-made task is found
         await fake.wait_until(lambda: len(fake.message(done.id).edits) > len(done.edits), message="the message edit")
         renewed = fake.message(done.id)
         assert renewed.button("Open")["url"] == done.button("Open")["url"]

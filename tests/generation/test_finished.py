@@ -1,5 +1,5 @@
-"""Refresh link and Delete without Discord: the rules on a real database, against the simulator's task
-endpoint."""
+"""Refresh link and Delete without Discord: the rules on a real database, against the simulator (which,
+like the vendor, knows a chat-made task by its Raw Data page)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ async def finished(store: Store, settings: Settings) -> AsyncIterator[FinishedVi
     async with aiohttp.ClientSession() as session:
         api = VideoAPI(settings.video_api_base_url, settings.video_api_key.reveal(), session, backoff=0.01,
                        trusted_media_origins=settings.trusted_media_origins)
-        yield FinishedVideos(store, api)
+        yield FinishedVideos(store, api, settings.provider)
 
 
 async def turn_of(store: Store, job: Job):
@@ -33,7 +33,7 @@ async def turn_of(store: Store, job: Job):
     return await store.conversations.turn(job.result_turn_id)
 
 
-async def test_refresh_link_asks_the_task_endpoint_and_keeps_the_fresh_link(
+async def test_refresh_link_asks_where_the_task_is_found_and_keeps_the_fresh_link(
     videos: VideoService, store: Store, simulator: Simulator, finished: FinishedVideos
 ) -> None:
     job = await first_video(videos, store)
@@ -46,7 +46,8 @@ async def test_refresh_link_asks_the_task_endpoint_and_keeps_the_fresh_link(
     refreshed = await finished.refresh_link(job.id)
 
     assert refreshed.renewed
-    assert [r.path for r in simulator.requests[asked:]] == [f"/v1/videos/sora-2:{turn.task_id}"]
+    # A chat-made task: the vendor's task endpoints don't know it, its Raw Data page does.
+    assert [r.path for r in simulator.requests[asked:]] == [f"/source/{turn.task_id}"]
     assert (await turn_of(store, job)).video_url == fresh
     state = refreshed.state
     assert state.video_url == fresh and not state.link_gone
@@ -57,9 +58,7 @@ async def test_when_the_vendor_no_longer_has_the_video_the_message_says_so(
     videos: VideoService, store: Store, simulator: Simulator, finished: FinishedVideos
 ) -> None:
     job = await first_video(videos, store)
-    task_id = (await turn_of(store, job)).task_id
-    assert task_id is not None
-    del simulator.tasks[task_id]  # the vendor let it go: both task endpoints answer 404
+    simulator.tasks.clear()  # the vendor let it go: its Raw Data page and task endpoints answer 404
 
     refreshed = await finished.refresh_link(job.id)
 
