@@ -7,6 +7,7 @@ ALTER TABLE jobs ADD COLUMN too_large_limit INTEGER; -- the upload limit (bytes)
 ALTER TABLE jobs ADD COLUMN fit_failed INTEGER NOT NULL DEFAULT 0;  -- ... even though a re-encode was tried
 ALTER TABLE jobs ADD COLUMN trimmed_to INTEGER;      -- the history sent was cut to the first prompt and N turns
 ALTER TABLE jobs ADD COLUMN link_gone INTEGER NOT NULL DEFAULT 0;   -- Refresh link found the vendor no longer has it
+ALTER TABLE jobs ADD COLUMN service_note TEXT;       -- the service made something else than asked (its words)
 
 -- A video deleted by its requester or a moderator: its attachment is removed from the message, and its turn
 -- can no longer be remixed (the audit log says who and when).

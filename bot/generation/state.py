@@ -86,7 +86,8 @@ def finished_state(job: Job, turn: Turn) -> ProgressState:
         job, phase=Phase.FINISHED, progress=100, finished_at=job.finished_at, video_url=turn.video_url,
         preview_url=turn.preview_url, video_attached=shown.video_attached, attached_preview=shown.attached_preview,
         reencoded_for=shown.reencoded_for, too_large_limit=shown.too_large_limit, fit_failed=shown.fit_failed,
-        trimmed_to=shown.trimmed_to, link_gone=shown.link_gone, deleted_by=turn.deleted_by,
+        trimmed_to=shown.trimmed_to, link_gone=shown.link_gone, service_note=shown.service_note,
+        deleted_by=turn.deleted_by,
     )
 
 
@@ -95,7 +96,7 @@ def shown_of(state: ProgressState) -> Shown:
     return Shown(
         video_attached=state.video_attached, attached_preview=state.attached_preview,
         reencoded_for=state.reencoded_for, too_large_limit=state.too_large_limit, fit_failed=state.fit_failed,
-        trimmed_to=state.trimmed_to, link_gone=state.link_gone,
+        trimmed_to=state.trimmed_to, link_gone=state.link_gone, service_note=state.service_note,
     )
 
 

@@ -49,6 +49,7 @@ def job_from_row(row: Row) -> Job:
             fit_failed=bool(row["fit_failed"]),
             trimmed_to=row["trimmed_to"],
             link_gone=bool(row["link_gone"]),
+            service_note=row["service_note"],
         ),
     )
 
@@ -196,10 +197,10 @@ class Jobs:
         """Keep what a finished video's message showed, so that it can be shown again exactly."""
         await self._db.execute(
             "UPDATE jobs SET video_attached = ?, attached_preview = ?, reencoded_for = ?, too_large_limit = ?,"
-            " fit_failed = ?, trimmed_to = ?, link_gone = ? WHERE id = ?",
+            " fit_failed = ?, trimmed_to = ?, link_gone = ?, service_note = ? WHERE id = ?",
             (
                 int(shown.video_attached), shown.attached_preview, shown.reencoded_for, shown.too_large_limit,
-                int(shown.fit_failed), shown.trimmed_to, int(shown.link_gone), job_id,
+                int(shown.fit_failed), shown.trimmed_to, int(shown.link_gone), shown.service_note, job_id,
             ),
         )
 

@@ -76,6 +76,7 @@ class Shown:
     fit_failed: bool = False  # linked although a re-encode was tried
     trimmed_to: int | None = None  # the history sent was cut to the first prompt and this many turns
     link_gone: bool = False  # the vendor no longer has the video
+    service_note: str | None = None  # the service made something else than asked
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,8 @@ async def test_refresh_link_asks_the_vendor_again_and_says_so_when_it_no_longer_
                               message="the task's Raw Data page to be asked")  # where a chat-made task is found
         await fake.wait_until(lambda: len(fake.message(done.id).edits) > len(done.edits), message="the message edit")
         renewed = fake.message(done.id)
+        # Shown again from the records: the same link and words (the title's "Finished in" may differ by a second).
+        assert {**renewed.embed, "title": ""} == {**done.embed, "title": ""}
         assert renewed.button("Open")["url"] == done.button("Open")["url"]
         assert labels(renewed) == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
 

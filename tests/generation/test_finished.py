@@ -40,7 +40,8 @@ async def test_refresh_link_asks_where_the_task_is_found_and_keeps_the_fresh_lin
     turn = await turn_of(store, job)
     fresh = turn.video_url
     await store.conversations.set_video_link(turn.id, STALE, None)  # what an expired signed link looks like
-    await store.jobs.record_shown(job.id, Shown(too_large_limit=10 * 1024 * 1024, fit_failed=True))
+    await store.jobs.record_shown(job.id, Shown(too_large_limit=10 * 1024 * 1024, fit_failed=True,
+                                                service_note="you asked for landscape; the service made portrait"))
     asked = len(simulator.requests)
 
     refreshed = await finished.refresh_link(job.id)
@@ -52,6 +53,7 @@ async def test_refresh_link_asks_where_the_task_is_found_and_keeps_the_fresh_lin
     state = refreshed.state
     assert state.video_url == fresh and not state.link_gone
     assert (state.too_large_limit, state.fit_failed) == (10 * 1024 * 1024, True)  # shown again exactly
+    assert state.service_note == "you asked for landscape; the service made portrait"
 
 
 async def test_when_the_vendor_no_longer_has_the_video_the_message_says_so(
