@@ -49,7 +49,7 @@ class Peaks:
     stall_at: float = 0.0  # seconds after the start
 
 
-def _kb_field(path: Path, field: str) -> int:
+def kb_field(path: Path, field: str) -> int:
     try:
         for line in path.read_text().splitlines():
             if line.startswith(field):
@@ -59,7 +59,7 @@ def _kb_field(path: Path, field: str) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -76,10 +76,10 @@ def sample(peaks: Peaks, stop: threading.Event, server_pid: int) -> None:
     """Memory, every 20 ms, from a thread: reading /proc must not be what delays the event loop."""
     me = os.getpid()
     while not stop.wait(0.02):
-        workers = [p for p in _children(me) if p != server_pid]
-        bot_rss = _kb_field(Path("/proc/self/status"), "VmRSS:")
-        workers_rss = sum(_kb_field(Path(f"/proc/{p}/status"), "VmRSS:") for p in workers)
-        pss = sum(_kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in [me, *workers])
+        workers = [p for p in children(me) if p != server_pid]
+        bot_rss = kb_field(Path("/proc/self/status"), "VmRSS:")
+        workers_rss = sum(kb_field(Path(f"/proc/{p}/status"), "VmRSS:") for p in workers)
+        pss = sum(kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in [me, *workers])
         peaks.bot_rss = max(peaks.bot_rss, bot_rss)
         peaks.workers_rss = max(peaks.workers_rss, workers_rss)
         peaks.total_rss = max(peaks.total_rss, bot_rss + workers_rss)
