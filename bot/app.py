@@ -28,8 +28,12 @@ from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
 from bot.generation.engine import GenerationEngine, picture_loader
+from bot.generation.finished import FinishedVideos
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
+from bot.media.prepare import MediaPreparer
+from bot.media.processes import MediaProcesses
+from bot.media.workspace import MediaWorkspace
 from bot.quotas.admission import QuotaService
 from bot.quotas.moderation import Moderation
 from bot.store import Store
@@ -156,10 +160,18 @@ class VideoBot(commands.Bot):
         resources.push_async_callback(editor.close)
         modlog = ModLog(self, self.store)
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
-        presenter = DiscordPresenter(
-            self, editor, media_session, trusted_media_origins=settings.trusted_media_origins,
-            deliveries_at_once=DELIVERIES_AT_ONCE,
+        # Downloads and re-encodes go to disk beside the database (not a /tmp that may live in memory), in a
+        # directory of this process's own; what a crashed run left there is removed as it opens. The workers
+        # are stopped before the directory is removed.
+        workspace = await MediaWorkspace.open(settings.database_path.parent / "media-tmp")
+        resources.push_async_callback(workspace.close)
+        media_workers = MediaProcesses()
+        resources.push_async_callback(media_workers.close)
+        preparer = MediaPreparer(
+            media_session, workspace, media_workers, trusted_origins=settings.trusted_media_origins,
+            reencode=settings.reencode_videos,
         )
+        presenter = DiscordPresenter(self, editor, preparer, deliveries_at_once=DELIVERIES_AT_ONCE)
         engine = GenerationEngine(
             video_api, settings.provider, poll_interval=tuning.poll_interval,
             polls_per_second=settings.polls_per_second, deadline=settings.job_deadline,
@@ -184,6 +196,7 @@ class VideoBot(commands.Bot):
             quotas=quotas,
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
+            finished=FinishedVideos(self.store, video_api, settings.provider),
         )
         resume = asyncio.create_task(self._resume_when_ready(resume_up_to), name="resume-jobs")
         resources.push_async_callback(_cancel_and_wait, resume)

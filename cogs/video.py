@@ -1,4 +1,5 @@
-"""/video, the buttons under every video (Cancel, Remix, Re-roll, Retry), the Remix form and replies.
+"""/video, the buttons under every video (Cancel, Remix, Re-roll, Retry, Refresh link, Delete), the Remix form
+and replies.
 
 Adapters only: each handler reads the interaction or message, asks the VideoService for a plan (which
 holds every rule), and lets the VideoStarter post it. Refusals are BotErrors, shown by the error boundary.
@@ -29,7 +30,7 @@ from bot.discord_ui.components import (
 )
 from bot.discord_ui.members import member_of
 from bot.discord_ui.permissions import check_bot_permissions
-from bot.discord_ui.render import remix_request_text, starter_text
+from bot.discord_ui.render import remix_request_text, render_progress, starter_text
 from bot.discord_ui.services import Services, services_of
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.generation.requests import ImageInput
@@ -56,7 +57,8 @@ def image_input(attachment: discord.Attachment) -> ImageInput:
 
 
 class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_ID.pattern):
-    """Cancel / Remix / Re-roll / Retry under a progress message; matched by custom ID, so it survives restarts."""
+    """A button under a progress message (Cancel, Remix, Re-roll, Retry, Refresh link, Delete); matched by custom
+    ID, so it survives restarts."""
 
     def __init__(self, action: str, job_id: int) -> None:
         super().__init__(discord.ui.Button(custom_id=button_id(action, job_id)))
@@ -169,10 +171,25 @@ class VideoCog(commands.Cog, name=COG_NAME):
         elif action == "remix":
             await videos.check_remixable(job_id)
             await interaction.response.send_modal(RemixModal(job_id))  # a form must be the first answer
+        elif action in ("refresh", "delete"):
+            await self._on_finished_video(interaction, action, job_id)
         else:
             await acknowledge(interaction)
             plan = await videos.plan_repeat(job_id, "reroll" if action == "reroll" else "retry")
             await self._start_in_thread(interaction, plan, ANNOUNCEMENTS[action].format(user=interaction.user.id))
+
+    async def _on_finished_video(self, interaction: discord.Interaction, action: str, job_id: int) -> None:
+        """Refresh link or Delete: the service decides (and refuses with a sentence); the message is shown
+        again from the records, with the new link, or without its video."""
+        finished = self.services.finished
+        if action == "refresh":
+            await interaction.response.defer()  # the video service may take a few seconds to answer
+            rendered = render_progress((await finished.refresh_link(job_id)).state)
+            await interaction.edit_original_response(embed=rendered.embed, view=rendered.view)
+            return
+        state = await finished.delete(job_id, member_of(interaction.user, interaction.permissions))
+        rendered = render_progress(state)
+        await interaction.response.edit_message(embed=rendered.embed, view=rendered.view, attachments=[])
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:

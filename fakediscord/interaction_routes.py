@@ -88,7 +88,10 @@ class InteractionRoutes(RouteHelpers):
             if kind == UPDATE_MESSAGE:
                 self._validated(Body(data, body.files))
                 self._check_thread_open(source)
-                attachments = self._attachments(body, self._world.channels[source.channel_id], source.attachments)
+                # The kept and new attachments are listed inside `data`, as in a message edit's own body.
+                attachments = self._attachments(
+                    Body(data, body.files), self._world.channels[source.channel_id], source.attachments
+                )
                 self._fake.messenger.edit(source, data, attachments=attachments)
             message = source
             ephemeral = source.ephemeral

@@ -93,6 +93,7 @@ class Settings:
     default_quota_units: int = 10
     default_quota_period: Period = "day"
     history_max_turns: int = 20
+    reencode_videos: bool = True  # re-encode a video larger than a server's upload limit so it plays inline
     simulate: bool = field(default=False)
     # The reseller family spoken to: models, how options and pictures reach it, how tasks are recovered.
     provider: ProviderProfile = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER))
@@ -184,6 +185,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_quota_units=env.integer("DEFAULT_QUOTA_UNITS", default=10, minimum=0),
         default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
+        reencode_videos=env.flag("REENCODE_VIDEOS", default=True),
         simulate=simulate,
         provider=provider,
     )

@@ -1,24 +1,21 @@
-"""The files that go with a finished video's message: the mp4 when it fits the server's upload limit, and its
-preview image, downloaded from the vendor."""
+"""The files that go with a finished video's message: the mp4 (re-encoded when it is larger than the server's
+upload limit) and its image (the vendor's preview, or a frame of the video when the vendor gave none)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from bot.generation.state import ProgressState
-from bot.media.download import MediaError, MediaTooLarge, download_media
+from bot.media.prepare import MediaPreparer, NotAttached
 
-log = logging.getLogger(__name__)
-
-PREVIEW_LIMIT: Final = 8 * 1024 * 1024
+POSTER_NAME: Final = "poster.jpg"
 _PREVIEW_TYPES: Final = (".webp", ".png", ".jpg", ".jpeg", ".gif")
 
 
@@ -36,46 +33,40 @@ def preview_filename(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachments:
-    """A finished state with its files, and the same state as it reads when it has to go without them."""
+    """A finished state with its files (on disk until the block that made them ends), and the same state as it
+    reads when it has to go without them."""
 
     state: ProgressState
-    files: Sequence[tuple[str, bytes]]
+    files: Sequence[tuple[str, Path]]
     link_only_state: ProgressState
 
 
-async def prepare_attachments(
-    session: aiohttp.ClientSession,
-    state: ProgressState,
-    upload_limit: int,
-    *,
-    trusted_origins: Sequence[str],
-    download_timeout: float,
-) -> Attachments:
-    """Download the video (and preview) when the video fits `upload_limit`; say why when it does not."""
+@contextlib.asynccontextmanager
+async def prepared_attachments(
+    preparer: MediaPreparer, state: ProgressState, upload_limit: int, *, on_reencode: Callable[[], None] | None = None
+) -> AsyncIterator[Attachments]:
+    """The video and its image, made ready for `upload_limit`, and the state that says how; send them inside
+    the block."""
     assert state.video_url is not None
-    link_only = dataclasses.replace(state, video_attached=False, attached_preview=None)
-    try:
-        video = await download_media(
-            session, state.video_url, max_bytes=upload_limit, trusted_origins=trusted_origins, timeout=download_timeout
-        )
-    except MediaTooLarge:
-        too_large = dataclasses.replace(link_only, too_large_limit=upload_limit)
-        return Attachments(too_large, (), too_large)
-    except MediaError as error:
-        log.warning("job %s: video not attached (%s); linking it instead", state.job_id, error)
-        return Attachments(link_only, (), link_only)
-    files = [(video_filename(state.prompt), video)]
-    attached = dataclasses.replace(state, video_attached=True)
-    if state.preview_url:
-        name = preview_filename(state.preview_url)
-        try:
-            preview = await download_media(
-                session, state.preview_url, max_bytes=PREVIEW_LIMIT, trusted_origins=trusted_origins,
-                timeout=download_timeout,
+    plain = dataclasses.replace(state, video_attached=False, attached_preview=None, reencoded_for=None)
+    async with preparer.prepare(
+        state.video_url, limit=upload_limit, preview_url=state.preview_url, on_reencode=on_reencode
+    ) as ready:
+        files: list[tuple[str, Path]] = []
+        if ready.video is not None:
+            files.append((video_filename(state.prompt), ready.video))
+            shown = dataclasses.replace(plain, video_attached=True,
+                                        reencoded_for=upload_limit if ready.reencoded else None)
+            link_only = plain
+        elif ready.not_attached in (NotAttached.TOO_LARGE, NotAttached.UNFITTABLE):
+            shown = link_only = dataclasses.replace(
+                plain, too_large_limit=upload_limit, fit_failed=ready.not_attached is NotAttached.UNFITTABLE
             )
-        except MediaError as error:
-            log.info("job %s: preview not attached (%s)", state.job_id, error)
         else:
-            files.append((name, preview))
-            attached = dataclasses.replace(attached, attached_preview=name)
-    return Attachments(attached, files, link_only)
+            shown = link_only = plain
+        if ready.image is not None:
+            vendor_preview = state.preview_url if not ready.image_is_poster else None
+            name = preview_filename(vendor_preview) if vendor_preview else POSTER_NAME
+            files.append((name, ready.image))
+            shown = dataclasses.replace(shown, attached_preview=name)
+        yield Attachments(shown, files, link_only)

@@ -9,22 +9,24 @@ final state goes down a ladder until Discord accepts it (see `conclude`), and sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import functools
-import io
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-import aiohttp
 import discord
 
-from bot.discord_ui.attachments import Attachments, prepare_attachments
+from bot.discord_ui.attachments import prepared_attachments
 from bot.discord_ui.editor import EditAbandoned, ProgressEditor
 from bot.discord_ui.ratelimit import Priority, rest_priority
 from bot.discord_ui.refusals import Refusal, classify, in_words
 from bot.discord_ui.render import Rendered, render_progress
 from bot.generation.state import DeliveredTo, Delivery, Phase, Places, ProgressState
+from bot.media.prepare import MediaPreparer
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +50,20 @@ class _Memory:
 
 @dataclass(frozen=True, slots=True)
 class _Payload:
-    """One way of showing a final state: the message, and the files that go with it."""
+    """One way of showing a final state: the state, its message, and the files (on disk) that go with it."""
 
+    state: ProgressState
     rendered: Rendered
-    files: Sequence[tuple[str, bytes]] = ()
+    files: Sequence[tuple[str, Path]] = ()
+
+    @classmethod
+    def of(cls, state: ProgressState, files: Sequence[tuple[str, Path]] = ()) -> _Payload:
+        return cls(state, render_progress(state), files)
 
     def fresh_files(self) -> list[discord.File]:
-        # New File objects for every attempt: a File's stream is consumed by sending it.
-        return [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
+        # New File objects for every attempt: a File's stream is consumed by sending it. Each is read from
+        # disk while it is sent, never held whole in memory.
+        return [discord.File(path, filename=name) for name, path in self.files]
 
     async def edit(self, message: discord.PartialMessage) -> None:
         await message.edit(embed=self.rendered.embed, view=self.rendered.view, attachments=self.fresh_files())
@@ -84,19 +92,15 @@ class DiscordPresenter:
         self,
         client: discord.Client,
         editor: ProgressEditor,
-        session: aiohttp.ClientSession,
+        preparer: MediaPreparer,
         *,
-        trusted_media_origins: Sequence[str] = (),
-        download_timeout: float = 120.0,
         deliveries_at_once: int = 8,
     ) -> None:
         self._client = client
         self._editor = editor
-        self._session = session
-        self._trusted = tuple(trusted_media_origins)
-        self._download_timeout = download_timeout
-        # Finished videos delivered at once (the media pool has as many connections): memory stays bounded
-        # when hundreds finish together, and a download's timeout never counts a wait for a connection.
+        self._preparer = preparer
+        # Finished videos delivered at once (the media pool has as many connections): the scratch disk stays
+        # bounded when hundreds finish together, and a download's timeout never counts a wait for a connection.
         self._deliveries = asyncio.Semaphore(deliveries_at_once)
         self._gone = _Memory()  # message and thread IDs: deleted, or closed to the bot
         self._paused = _Memory()  # message IDs that refused an intermediate edit: only the final is tried
@@ -151,27 +155,30 @@ class DiscordPresenter:
             return await self._deliver(places, state)
 
     async def _deliver(self, places: Places, state: ProgressState) -> Delivery:
-        full, link_only = await self._payloads(places.guild_id, state)
+        async with self._payloads(places, state) as (full, link_only):
+            return await self._climb(places, state, full, link_only)
+
+    async def _climb(self, places: Places, state: ProgressState, full: _Payload, link_only: _Payload) -> Delivery:
         reasons: list[str] = []
         message = self._progress_message(places)
         if message is not None:
             try:
-                await self._final_edit(places, message, full, link_only)
-                return Delivery("message", message.channel.id, message.id)
+                landed = await self._final_edit(places, message, full, link_only)
+                return Delivery("message", message.channel.id, message.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
         thread = places.thread_id
         if thread is not None and thread not in self._gone:
             try:
-                sent = await self._post(thread, places, full, link_only, reply_to=None)
-                return Delivery("thread", thread, sent.id)
+                sent, landed = await self._post(thread, places, full, link_only, reply_to=None)
+                return Delivery("thread", thread, sent.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
         if places.outside is not None:
             channel, post = places.outside
             try:
-                sent = await self._post(channel, places, full, link_only, reply_to=post)
-                return Delivery("channel", channel, sent.id)
+                sent, landed = await self._post(channel, places, full, link_only, reply_to=post)
+                return Delivery("channel", channel, sent.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
         reason = "; ".join(reasons) or "there was nowhere to show it"
@@ -196,8 +203,9 @@ class DiscordPresenter:
 
     async def _final_edit(
         self, places: Places, message: discord.PartialMessage, full: _Payload, link_only: _Payload
-    ) -> None:
-        """Rungs 1 and 2: the progress message itself (reopening its archived thread once, if allowed)."""
+    ) -> _Payload:
+        """Rungs 1 and 2: the progress message itself (reopening its archived thread once, if allowed).
+        Returns the payload Discord accepted."""
         if message.id in self._gone:
             raise _Stop(Refusal.MESSAGE_GONE, "the progress message was deleted")
         payload, reopened, paced = full, False, True
@@ -208,7 +216,7 @@ class DiscordPresenter:
                     await self._editor.finish(message.id, functools.partial(payload.edit, message))
                 else:
                     await payload.edit(message)
-                return
+                return payload
             except EditAbandoned:
                 raise _Stop(Refusal.TRANSIENT, "the bot was shutting down") from None
             except discord.HTTPException as error:
@@ -225,12 +233,12 @@ class DiscordPresenter:
 
     async def _post(
         self, channel_id: int, places: Places, full: _Payload, link_only: _Payload, *, reply_to: int | None
-    ) -> discord.Message:
+    ) -> tuple[discord.Message, _Payload]:
         """Rungs 3 and 4: a new message, with files if Discord takes them, else the link-only payload."""
         channel = self._client.get_partial_messageable(channel_id, guild_id=places.guild_id)
         for payload in (full, link_only) if full.files else (link_only,):
             try:
-                return await payload.send(channel, reply_to)
+                return await payload.send(channel, reply_to), payload
             except discord.HTTPException as error:
                 refusal = classify(error, with_files=bool(payload.files))
                 if refusal is Refusal.PAYLOAD and payload is full:
@@ -262,17 +270,21 @@ class DiscordPresenter:
 
     # --- payloads ---------------------------------------------------------------------------------
 
-    async def _payloads(self, guild_id: int, state: ProgressState) -> tuple[_Payload, _Payload]:
-        """The final message with its files (when the video fits), and the same without any files."""
+    @contextlib.asynccontextmanager
+    async def _payloads(self, places: Places, state: ProgressState) -> AsyncIterator[tuple[_Payload, _Payload]]:
+        """The final message with its files (the video, re-encoded if it must be, and its image), and the same
+        without any files. The files exist until the block ends."""
         if state.phase is not Phase.FINISHED or not state.video_url:
-            rendered = _Payload(render_progress(state))
-            return rendered, rendered
-        attachments: Attachments = await prepare_attachments(
-            self._session, state, self.upload_limit(guild_id), trusted_origins=self._trusted,
-            download_timeout=self._download_timeout,
-        )
-        full = _Payload(render_progress(attachments.state), attachments.files)
-        return full, _Payload(render_progress(attachments.link_only_state))
+            payload = _Payload.of(state)
+            yield payload, payload
+            return
+        limit = self.upload_limit(places.guild_id)
+
+        def reencoding() -> None:  # it can take a while when several videos finish together: say so
+            self.show(places, dataclasses.replace(state, phase=Phase.GENERATING, progress=100, fitting_for=limit))
+
+        async with prepared_attachments(self._preparer, state, limit, on_reencode=reencoding) as attachments:
+            yield _Payload.of(attachments.state, attachments.files), _Payload.of(attachments.link_only_state)
 
     def upload_limit(self, guild_id: int) -> int:
         """The server's real per-file limit (it grows with boosts)."""

@@ -15,6 +15,7 @@ import discord
 from bot.discord_ui import limits
 from bot.discord_ui.limits import escaped, shortened
 from bot.generation.state import Phase, ProgressState
+from bot.media.links import link_expiry
 
 THREAD_NAME_LIMIT: Final = 100
 BAR_CELLS: Final = 10
@@ -25,7 +26,9 @@ ERROR_SHOWN: Final = 500
 # Custom IDs of the progress message's buttons. The cog registers persistent DynamicItems whose
 # templates match these, so the buttons keep working after a restart.
 BUTTON_PREFIX: Final = "videobot:job"
-BUTTON_ID = re.compile(rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry):(?P<job_id>[0-9]+)$")
+BUTTON_ID = re.compile(
+    rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry|refresh|delete):(?P<job_id>[0-9]+)$"
+)
 
 
 class Colour:
@@ -125,11 +128,13 @@ def render_progress(state: ProgressState) -> Rendered:
         embed.add_field(name="Duration", value=f"{state.duration} s")
     if state.task_id:  # the vendor's, so bounded here: a field value over 1024 characters fails the edit
         embed.add_field(name="Task ID", value=f"`{shortened(state.task_id, TASK_ID_SHOWN)}`")
-    if state.phase is Phase.FINISHED:
+    if state.phase is Phase.FINISHED and state.deleted_by is None:
         image = f"attachment://{state.attached_preview}" if state.attached_preview else state.preview_url
         if image:
             embed.set_image(url=image)
-    embed.set_footer(text=" · ".join(part for part in (_footer_hint(state), state.quota_note) if part))
+    footer = " · ".join(part for part in (_footer_hint(state), state.quota_note) if part)
+    if footer and state.deleted_by is None:
+        embed.set_footer(text=footer)
     return Rendered(content=None, embed=embed, view=_buttons(state))
 
 
@@ -156,25 +161,51 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
     if phase is Phase.GENERATING:
         lines = [progress_bar(state.progress)] if state.progress is not None else []
         lines.append(f"Started {timestamp(state.started_at)}")
+        if state.fitting_for is not None:
+            lines.append(f"Made. Re-encoding it to fit this server's {human_size(state.fitting_for)} upload limit…")
         return "🎞️ Generating", Colour.BLURPLE, lines
     if phase is Phase.FINISHED:
+        if state.deleted_by is not None:
+            gone = f"Deleted by <@{state.deleted_by}>; it can no longer be remixed."
+            return "🗑️ Video deleted", Colour.DARK_GREY, [gone]
         took = human_duration(((state.finished_at or state.started_at) - state.started_at).total_seconds())
-        lines = [f"⚠️ {state.service_note}"] if state.service_note else []
-        if state.too_large_limit is not None:
-            lines.append(
-                f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}); "
-                "open it from the link."
-            )
-        elif state.video_url and not state.video_attached:
-            lines.append("Open the video from the link.")
-        if state.video_url and not _fits_button(state.video_url):
-            lines.append(f"[▶️ Open the video]({state.video_url})")  # too long for a link button
-        return f"✅ Finished in {took}", Colour.GREEN, lines
+        return f"✅ Finished in {took}", Colour.GREEN, _delivery_notes(state)
     if phase is Phase.CANCELLED:
         who = f" by <@{state.cancelled_by}>" if state.cancelled_by else ""
         return f"⏹️ Cancelled{who}", Colour.DARK_GREY, ["No quota was used."]
     error = shortened(state.error or "Something went wrong.", ERROR_SHOWN)
     return "❌ Couldn't make this video", Colour.RED, [error, "No quota was used."]
+
+
+def _delivery_notes(state: ProgressState) -> list[str]:
+    """How the video came with the message (attached, re-encoded, linked and why) and how long its link lasts."""
+    url = None if state.link_gone else state.video_url
+    lines = [f"⚠️ {state.service_note}"] if state.service_note else []
+    if state.video_attached and state.reencoded_for is not None:
+        original = "the video service no longer has the original"
+        if url:
+            original = f"original: [link]({url})" if _fits_button(url) else "original: the link below"
+        lines.append(f"Re-encoded to fit this server's {human_size(state.reencoded_for)} limit; {original}.")
+    elif not state.video_attached and state.link_gone:
+        lines.append("The video service no longer has this video, so there is no link to open.")
+    elif state.too_large_limit is not None:
+        even = ", even re-encoded" if state.fit_failed else ""
+        lines.append(
+            f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}){even}; "
+            "open it from the link."
+        )
+    elif url and not state.video_attached:
+        lines.append("Open the video from the link.")
+    if url and _link_matters(state) and (expires := link_expiry(url)) is not None:
+        lines.append(f"The link expires {timestamp(expires, 'f')} ({timestamp(expires)}).")
+    if url and not _fits_button(url):
+        lines.append(f"[▶️ Open the video]({url})")  # too long for a link button
+    return lines
+
+
+def _link_matters(state: ProgressState) -> bool:
+    """Whether members depend on the vendor's link: the video is not attached, or only a re-encode is."""
+    return not state.video_attached or state.reencoded_for is not None
 
 
 def _footer_hint(state: ProgressState) -> str:
@@ -202,12 +233,19 @@ def _buttons(state: ProgressState) -> discord.ui.View:
         view.add_item(
             discord.ui.Button(label="Cancel", style=discord.ButtonStyle.danger, custom_id=button_id("cancel", job))
         )
-    elif state.phase is Phase.FINISHED:
+    elif state.phase is Phase.FINISHED and state.deleted_by is None:
         view.add_item(discord.ui.Button(label="Remix", emoji="✏️", custom_id=button_id("remix", job)))
         view.add_item(discord.ui.Button(label="Re-roll", emoji="🎲", custom_id=button_id("reroll", job)))
-        if state.video_url and _fits_button(state.video_url):
-            view.add_item(discord.ui.Button(label="Open", emoji="▶️", url=state.video_url))
-    else:
+        url = None if state.link_gone else state.video_url
+        if url and _fits_button(url):
+            view.add_item(discord.ui.Button(label="Open", emoji="▶️", url=url))
+        if url and _link_matters(state):
+            view.add_item(discord.ui.Button(label="Refresh link", emoji="🔄", custom_id=button_id("refresh", job)))
+        view.add_item(
+            discord.ui.Button(label="Delete", emoji="🗑️", style=discord.ButtonStyle.danger,
+                              custom_id=button_id("delete", job))
+        )
+    elif state.phase is not Phase.FINISHED:  # failed or cancelled (a deleted video keeps no buttons)
         view.add_item(
             discord.ui.Button(label="Retry", style=discord.ButtonStyle.primary, custom_id=button_id("retry", job))
         )

@@ -9,6 +9,7 @@ import discord
 from bot.core.config import Settings
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.starter import VideoStarter
+from bot.generation.finished import FinishedVideos
 from bot.generation.service import VideoService
 from bot.quotas.admission import QuotaService
 from bot.quotas.moderation import Moderation
@@ -24,6 +25,7 @@ class Services:
     quotas: QuotaService
     moderation: Moderation
     modlog: ModLog
+    finished: FinishedVideos  # Refresh link and Delete under a finished video
 
 
 def services_of(client: discord.Client) -> Services:

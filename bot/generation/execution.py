@@ -16,7 +16,7 @@ from typing import Final, Protocol
 
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
-from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state
+from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state, shown_of
 from bot.quotas.admission import QuotaService
 from bot.store import Job, JobStatus, Store
 
@@ -201,6 +201,8 @@ class JobExecution:
                 # Shown in a new message: its buttons and replies belong to this video from now on.
                 await self._store.jobs.move_message(job.id, delivery.channel_id, delivery.message_id)
                 await self._store.conversations.move_turn_message(turn_id, delivery.message_id)
+            if delivery.state is not None:  # kept so that Refresh link and Delete can show it again exactly
+                await self._store.jobs.record_shown(job.id, shown_of(delivery.state))
             ended = await self._store.jobs.finish(
                 job.id, JobStatus.SUCCEEDED, result_turn_id=turn_id, delivered_to=delivery.to
             )

@@ -23,6 +23,7 @@ from bot.store import Conversation, Job, JobParams, JobStatus, Store, Turn
 NOT_A_BOT_THREAD: Final = "Use /video in a channel, or inside one of my video threads."
 NO_RECORD: Final = "I have no record of this video any more."
 NOTHING_TO_REMIX: Final = "There is no finished video in this thread to remix yet."
+DELETED_NO_REMIX: Final = "That video was deleted, so it can't be remixed."
 
 Repeat = Literal["reroll", "retry"]
 
@@ -107,9 +108,12 @@ class VideoService:
         )
 
     async def check_remixable(self, job_id: int) -> Job:
-        """The Remix button opens its form only under a finished video."""
+        """The Remix button opens its form only under a finished video that was not deleted."""
         job = await self._job(job_id)
         _require_video(job)
+        assert job.result_turn_id is not None
+        if (await self._store.conversations.turn(job.result_turn_id)).deleted:
+            raise BotError(DELETED_NO_REMIX)
         return job
 
     async def plan_remix_of_job(self, job_id: int, thread_id: int, instruction: str) -> VideoPlan:
@@ -157,6 +161,8 @@ class VideoService:
     async def _video_turn_for_message(self, message_id: int) -> Turn:
         turn = await self._store.conversations.turn_by_message(message_id)
         if turn is not None and turn.role == "assistant" and turn.video_url:
+            if turn.deleted:
+                raise BotError(DELETED_NO_REMIX)
             return turn
         job = await self._store.jobs.by_message(message_id)
         if job is not None and not job.status.finished:

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from bot.store import Job
+from bot.store import Job, Shown, Turn
 
 
 class Phase(StrEnum):
@@ -50,6 +50,11 @@ class ProgressState:
     video_attached: bool = False  # the mp4 is uploaded with the message (Discord plays it inline)
     attached_preview: str | None = None  # filename when the preview is uploaded with the message
     too_large_limit: int | None = None  # bytes; set when the video could not be attached
+    reencoded_for: int | None = None  # bytes; the attached video is a re-encode made to fit this limit
+    fit_failed: bool = False  # too large even for a re-encode (or it could not be re-encoded)
+    fitting_for: int | None = None  # bytes; a re-encode for this limit is under way (before the final state)
+    link_gone: bool = False  # Refresh link found that the vendor no longer has the video
+    deleted_by: int | None = None  # the video was deleted by its requester or a moderator
     remix_number: int | None = None  # "Remixing video 2 of this thread"
     trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
     quota_note: str | None = None  # e.g. "3 of 5 left today"
@@ -72,6 +77,27 @@ def progress_state(job: Job, **changes: Any) -> ProgressState:
         remix_number=job.remix_number,
     )
     return dataclasses.replace(base, **changes) if changes else base
+
+
+def finished_state(job: Job, turn: Turn) -> ProgressState:
+    """A finished video's message as it was shown, from its records (for Refresh link and Delete)."""
+    shown = job.shown
+    return progress_state(
+        job, phase=Phase.FINISHED, progress=100, finished_at=job.finished_at, video_url=turn.video_url,
+        preview_url=turn.preview_url, video_attached=shown.video_attached, attached_preview=shown.attached_preview,
+        reencoded_for=shown.reencoded_for, too_large_limit=shown.too_large_limit, fit_failed=shown.fit_failed,
+        trimmed_to=shown.trimmed_to, link_gone=shown.link_gone, service_note=shown.service_note,
+        deleted_by=turn.deleted_by,
+    )
+
+
+def shown_of(state: ProgressState) -> Shown:
+    """What of a shown state its records keep (see `finished_state`)."""
+    return Shown(
+        video_attached=state.video_attached, attached_preview=state.attached_preview,
+        reencoded_for=state.reencoded_for, too_large_limit=state.too_large_limit, fit_failed=state.fit_failed,
+        trimmed_to=state.trimmed_to, link_gone=state.link_gone, service_note=state.service_note,
+    )
 
 
 DeliveredTo = Literal["message", "thread", "channel"]
@@ -97,6 +123,7 @@ class Delivery:
     channel_id: int | None = None
     message_id: int | None = None
     reason: str | None = None  # why it was shown nowhere, in words for the record
+    state: ProgressState | None = None  # the state as Discord accepted it (with or without its files)
 
     @property
     def shown(self) -> bool:

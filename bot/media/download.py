@@ -4,6 +4,10 @@ Rules: https only, unless the URL's origin is in the explicit `trusted_origins` 
 test servers on 127.0.0.1); every resolved address must be public (`is_global`); redirects are followed by
 hand, at most three, each hop checked again; the body is streamed and cut off past `max_bytes`.
 
+Videos go to a file (`download_to_file`), written a megabyte at a time from a worker thread, so a download
+never holds more than that in memory however large the video; small images come back as bytes
+(`download_media`).
+
 DNS rebinding: the name is resolved once, checked, and the connection is then made to that very address
 (the URL's host is replaced by the IP, while the Host header, TLS SNI and certificate check keep the
 name), so a second, different answer from DNS is never used.
@@ -15,20 +19,25 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
 from bot.core.urls import normalize_origin, normalize_origins
 
-__all__ = ["MediaError", "MediaTooLarge", "MediaUnavailable", "UnsafeMediaURL", "download_media"]
+__all__ = ["MediaError", "MediaTooLarge", "MediaUnavailable", "UnsafeMediaURL", "download_media", "download_to_file"]
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+_FLUSH = 1024 * 1024  # bytes gathered before one write to disk: few thread hops, little memory
+
+Sink = Callable[[bytes], Awaitable[None]]
 
 
 class MediaError(Exception):
@@ -72,16 +81,81 @@ async def download_media(
     trusted_origins: Sequence[str] = (),
     timeout: float = 60.0,  # noqa: ASYNC109  (the agreed signature; applied with asyncio.timeout inside)
 ) -> bytes:
-    """Fetch `url` and return its bytes, or raise MediaTooLarge, UnsafeMediaURL or MediaUnavailable."""
+    """Fetch `url` and return its bytes, or raise MediaTooLarge, UnsafeMediaURL or MediaUnavailable.
+
+    For small files (preview images): the whole body is held in memory.
+    """
+    body = bytearray()
+
+    async def keep(chunk: bytes) -> None:
+        body.extend(chunk)
+
+    await _fetch(session, url, sink=keep, max_bytes=max_bytes, trusted_origins=trusted_origins, timeout=timeout)
+    return bytes(body)
+
+
+async def download_to_file(
+    session: aiohttp.ClientSession,
+    url: str,
+    path: Path,
+    *,
+    max_bytes: int,
+    trusted_origins: Sequence[str] = (),
+    timeout: float = 60.0,  # noqa: ASYNC109  (applied with asyncio.timeout inside, like download_media)
+) -> int:
+    """Stream `url` into a new file at `path`; return its size. Raises like `download_media`.
+
+    On any failure, cancellation included, nothing is left at `path`.
+    """
+    handle: BinaryIO = await asyncio.to_thread(path.open, "xb")
+    pending = bytearray()
+    size = 0
+
+    async def write(chunk: bytes) -> None:
+        nonlocal pending, size
+        pending += chunk
+        size += len(chunk)
+        if len(pending) >= _FLUSH:
+            full, pending = bytes(pending), bytearray()
+            await asyncio.to_thread(handle.write, full)
+
+    try:
+        await _fetch(session, url, sink=write, max_bytes=max_bytes, trusted_origins=trusted_origins, timeout=timeout)
+        await asyncio.to_thread(handle.write, bytes(pending))
+        await asyncio.to_thread(handle.close)
+    except BaseException:
+        _discard(handle, path)
+        raise
+    return size
+
+
+def _discard(handle: BinaryIO, path: Path) -> None:
+    """Close and remove a partial download. Plain calls, not thread hops, on purpose: two quick system calls
+    that must happen even when the task is cancelled again while cleaning up."""
+    handle.close()
+    path.unlink(missing_ok=True)
+
+
+async def _fetch(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    max_bytes: int,
+    trusted_origins: Sequence[str],
+    timeout: float,  # noqa: ASYNC109
+    sink: Sink,
+) -> None:
     trusted = normalize_origins(trusted_origins)
     try:
         async with asyncio.timeout(timeout):
-            return await _download(session, url, max_bytes, trusted)
+            await _download(session, url, max_bytes, trusted, sink)
     except TimeoutError as exc:
         raise MediaUnavailable(f"timed out after {timeout}s") from exc
 
 
-async def _download(session: aiohttp.ClientSession, url: str, max_bytes: int, trusted: frozenset[str]) -> bytes:
+async def _download(
+    session: aiohttp.ClientSession, url: str, max_bytes: int, trusted: frozenset[str], sink: Sink
+) -> None:
     client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=15)
     for _hop in range(MAX_REDIRECTS + 1):
         target, headers, server_hostname = await _checked_target(url, trusted)
@@ -104,12 +178,13 @@ async def _download(session: aiohttp.ClientSession, url: str, max_bytes: int, tr
                     raise MediaUnavailable(f"HTTP {resp.status}")
                 if resp.content_length is not None and resp.content_length > max_bytes:
                     raise MediaTooLarge(max_bytes)
-                body = bytearray()
+                received = 0
                 async for chunk in resp.content.iter_chunked(_CHUNK):
-                    body += chunk
-                    if len(body) > max_bytes:
+                    received += len(chunk)
+                    if received > max_bytes:
                         raise MediaTooLarge(max_bytes)
-                return bytes(body)
+                    await sink(chunk)
+                return
         except (aiohttp.ClientError, OSError) as exc:
             raise MediaUnavailable(f"fetch failed: {type(exc).__name__}") from exc
     raise UnsafeMediaURL(f"more than {MAX_REDIRECTS} redirects")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.store.database import Database, Row, at
+from bot.store.database import Database, Row, at, from_epoch
 from bot.store.models import Conversation, Role, Turn
 
 
@@ -32,6 +32,8 @@ def _turn(row: Row) -> Turn:
         video_url=row["video_url"],
         preview_url=row["preview_url"],
         created_at=at(row["created_at"]),
+        deleted_by=row["deleted_by"],
+        deleted_at=from_epoch(row["deleted_at"]),
     )
 
 
@@ -102,6 +104,21 @@ class Conversations:
             "UPDATE turns SET discord_message_id = ? WHERE id = ?", (discord_message_id, turn_id)
         )
 
+    async def set_video_link(self, turn_id: int, video_url: str, preview_url: str | None) -> None:
+        """The vendor gave a fresh link for a finished video (its old one expires)."""
+        await self._db.execute(
+            "UPDATE turns SET video_url = ?, preview_url = COALESCE(?, preview_url) WHERE id = ?",
+            (video_url, preview_url, turn_id),
+        )
+
+    async def mark_deleted(self, turn_id: int, by_user_id: int) -> bool:
+        """Mark a video deleted; False if it already was (the first deletion stands)."""
+        changed = await self._db.execute(
+            "UPDATE turns SET deleted_by = ?, deleted_at = ? WHERE id = ? AND deleted_by IS NULL",
+            (by_user_id, self._db.now(), turn_id),
+        )
+        return changed == 1
+
     async def turn(self, turn_id: int) -> Turn:
         """The turn with this id (it must exist)."""
         row = await self._db.fetch_one("SELECT * FROM turns WHERE id = ?", (turn_id,))
@@ -130,10 +147,11 @@ class Conversations:
         return [_turn(row) for row in rows]
 
     async def latest_video_turn(self, conversation_id: int) -> Turn | None:
-        """The newest assistant turn that carries a video: what a plain (non-reply) message continues from."""
+        """The newest assistant turn that carries a video, deleted ones aside: what a plain (non-reply) message
+        continues from."""
         row = await self._db.fetch_one(
             "SELECT * FROM turns WHERE conversation_id = ? AND role = 'assistant'"
-            " AND video_url IS NOT NULL ORDER BY id DESC LIMIT 1",
+            " AND video_url IS NOT NULL AND deleted_by IS NULL ORDER BY id DESC LIMIT 1",
             (conversation_id,),
         )
         return None if row is None else _turn(row)

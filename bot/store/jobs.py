@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.store.database import Database, Row, at, from_epoch
-from bot.store.models import Job, JobParams, JobStatus
+from bot.store.models import Job, JobParams, JobStatus, Shown
 
 _UNFINISHED = "('queued', 'running')"
 
@@ -41,6 +41,16 @@ def job_from_row(row: Row) -> Job:
         delivered_to=row["delivered_to"],
         owner=row["owner"],
         heartbeat_at=from_epoch(row["heartbeat_at"]),
+        shown=Shown(
+            video_attached=bool(row["video_attached"]),
+            attached_preview=row["attached_preview"],
+            reencoded_for=row["reencoded_for"],
+            too_large_limit=row["too_large_limit"],
+            fit_failed=bool(row["fit_failed"]),
+            trimmed_to=row["trimmed_to"],
+            link_gone=bool(row["link_gone"]),
+            service_note=row["service_note"],
+        ),
     )
 
 
@@ -182,6 +192,17 @@ class Jobs:
             (str(status), error, error_kind, result_turn_id, cancelled_by, delivered_to, self._db.now(), job_id),
         )
         return changed == 1
+
+    async def record_shown(self, job_id: int, shown: Shown) -> None:
+        """Keep what a finished video's message showed, so that it can be shown again exactly."""
+        await self._db.execute(
+            "UPDATE jobs SET video_attached = ?, attached_preview = ?, reencoded_for = ?, too_large_limit = ?,"
+            " fit_failed = ?, trimmed_to = ?, link_gone = ?, service_note = ? WHERE id = ?",
+            (
+                int(shown.video_attached), shown.attached_preview, shown.reencoded_for, shown.too_large_limit,
+                int(shown.fit_failed), shown.trimmed_to, int(shown.link_gone), shown.service_note, job_id,
+            ),
+        )
 
     async def unfinished(self, up_to_id: int | None = None) -> list[Job]:
         """Jobs still queued or running, oldest first, optionally only those up to an id (what start-up resumes)."""

@@ -57,6 +57,26 @@ class Turn:
     video_url: str | None
     preview_url: str | None
     created_at: datetime
+    deleted_by: int | None = None  # the video was deleted (its requester or a moderator): no longer remixable
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a finished video's message showed beyond its job and turn: the files and notes that went with it."""
+
+    video_attached: bool = False  # the mp4 was uploaded with the message
+    attached_preview: str | None = None  # file name of the uploaded image
+    reencoded_for: int | None = None  # the upload limit (bytes) the uploaded re-encode was made for
+    too_large_limit: int | None = None  # the upload limit (bytes) the video was linked for
+    fit_failed: bool = False  # linked although a re-encode was tried
+    trimmed_to: int | None = None  # the history sent was cut to the first prompt and this many turns
+    link_gone: bool = False  # the vendor no longer has the video
+    service_note: str | None = None  # the service made something else than asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +131,7 @@ class Job:
     delivered_to: str | None = None  # where the final state was shown: message | thread | channel
     owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
     heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
+    shown: Shown = Shown()  # what its finished message showed, for Refresh link and Delete
 
     @property
     def cancel_requested(self) -> bool:

@@ -42,15 +42,15 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     assert embed["footer"]["text"].startswith("Reply to this message to remix it")
     names = [a.filename for a in done.attachments]
     assert names[0].endswith(".mp4") and "preview.webp" in names
-    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "Open"]
+    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "Open", "Delete"]
     assert done.button("Open")["url"].startswith(harness.simulator.media_origin)
     assert all(m.mentions_suppressed for m in fake.messages(thread) if m.author.id == fake.bot_user.id)
     assert post.mentions == []  # the requester is named, never pinged
 
 
-async def test_video_larger_than_the_upload_limit_is_linked_not_attached(harness: Harness) -> None:
+async def test_video_larger_than_the_upload_limit_is_linked_when_re_encoding_is_off(harness: Harness) -> None:
     harness.simulator.enqueue(Scenario(video_bytes=11 * 1024 * 1024))  # the server allows 10 MB
-    async with harness.bot():
+    async with harness.bot(REENCODE_VIDEOS="false"):
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")
     assert not any(a.filename.endswith(".mp4") for a in done.attachments)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.media.download import MediaTooLarge, MediaUnavailable, UnsafeMediaURL, download_media
+from bot.media.download import MediaTooLarge, MediaUnavailable, UnsafeMediaURL, download_media, download_to_file
+from tests.media.conftest import FileServer, contents, until
 
 VIDEO = bytes(range(256)) * 400  # 102,400 bytes
 
@@ -36,6 +39,16 @@ class MediaServer:
             try:
                 for i in range(0, len(VIDEO), 8192):
                     await resp.write(VIDEO[i : i + 8192])
+            except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+                pass
+            return resp
+        if name == "trickle.mp4":  # half the video, then nothing for a long while
+            resp = web.StreamResponse()
+            resp.enable_chunked_encoding()
+            await resp.prepare(request)
+            try:
+                await resp.write(VIDEO[: len(VIDEO) // 2])
+                await asyncio.sleep(30)
             except (ConnectionResetError, aiohttp.ClientConnectionResetError):
                 pass
             return resp
@@ -170,3 +183,62 @@ async def test_nobody_listening_is_unavailable(http: aiohttp.ClientSession) -> N
     base = f"http://127.0.0.1:{port}"
     with pytest.raises(MediaUnavailable):
         await download_media(http, f"{base}/video.mp4", max_bytes=1000, trusted_origins=(base,))
+
+
+# -- to a file -------------------------------------------------------------------------------------------
+
+
+async def test_a_download_to_a_file_holds_exactly_the_bytes(media: MediaServer, http: aiohttp.ClientSession,
+                                                            tmp_path: Path) -> None:
+    target = tmp_path / "video.mp4"
+    size = await download_to_file(http, f"{media.base}/chunked.mp4", target, max_bytes=len(VIDEO),
+                                  trusted_origins=(media.base,))
+    assert size == len(VIDEO)
+    assert target.read_bytes() == VIDEO
+
+
+@pytest.mark.parametrize("name", ["video.mp4", "chunked.mp4"])  # size declared up front, or found while reading
+async def test_a_file_over_the_cap_leaves_nothing_behind(name: str, media: MediaServer, http: aiohttp.ClientSession,
+                                                         tmp_path: Path) -> None:
+    with pytest.raises(MediaTooLarge):
+        await download_to_file(http, f"{media.base}/{name}", tmp_path / "video.mp4", max_bytes=50_000,
+                               trusted_origins=(media.base,))
+    assert contents(tmp_path) == []
+
+
+async def test_a_failed_download_leaves_nothing_behind(media: MediaServer, http: aiohttp.ClientSession,
+                                                       tmp_path: Path) -> None:
+    with pytest.raises(MediaUnavailable):
+        await download_to_file(http, f"{media.base}/gone.mp4", tmp_path / "video.mp4", max_bytes=50_000,
+                               trusted_origins=(media.base,))
+    assert contents(tmp_path) == []
+
+
+async def test_a_cancelled_download_leaves_nothing_behind(media: MediaServer, http: aiohttp.ClientSession,
+                                                          tmp_path: Path) -> None:
+    target = tmp_path / "video.mp4"
+    task = asyncio.create_task(download_to_file(http, f"{media.base}/trickle.mp4", target, max_bytes=len(VIDEO),
+                                                trusted_origins=(media.base,)))
+    await until(lambda: "trickle.mp4" in media.hits, "the download to start")
+    await asyncio.sleep(0.1)  # half the body has arrived and waits in the file's buffer
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert contents(tmp_path) == []
+
+
+async def test_a_large_download_is_never_held_in_memory(file_server: FileServer, http: aiohttp.ClientSession,
+                                                        tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    source.write_bytes(bytes(range(256)) * (128 * 1024))  # 32 MiB
+    file_server.add(source)
+    target = tmp_path / "copy.bin"
+    tracemalloc.start()
+    try:
+        size = await download_to_file(http, file_server.url("big.bin", "chunked"), target, max_bytes=64 * 1024 * 1024,
+                                      trusted_origins=(file_server.base,))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size == source.stat().st_size and target.read_bytes() == source.read_bytes()
+    assert peak < 6 * 1024 * 1024, f"{peak} bytes held at once"

@@ -19,14 +19,15 @@ EXPECTED_TABLES = {
     ],
     "turns": [
         "id", "conversation_id", "parent_id", "role", "content", "discord_message_id", "author_id",
-        "task_id", "sid", "video_url", "preview_url", "created_at",
+        "task_id", "sid", "video_url", "preview_url", "created_at", "deleted_by", "deleted_at",
     ],
     "jobs": [
         "id", "guild_id", "user_id", "conversation_id", "request_turn_id", "result_turn_id", "status", "model",
         "params", "task_id", "progress", "channel_id", "message_id", "error", "error_kind", "cancelled_by",
         "cost", "attempts", "created_at", "started_at", "finished_at", "remix_number", "quota_note",
         "post_channel_id", "post_message_id", "cancel_requested_by", "delivered_to",
-        "owner", "heartbeat_at",
+        "owner", "heartbeat_at", "video_attached", "attached_preview", "reencoded_for", "too_large_limit",
+        "fit_failed", "trimmed_to", "link_gone", "service_note",
     ],
     "quota_policies": [
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",
