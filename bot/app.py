@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings")
 API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
-DELIVERIES_AT_ONCE: Final = 8  # finished videos downloaded (and uploaded) at once: bounds memory and the pool
+# Finished videos delivered at once (downloaded to disk, fitted, uploaded from disk): bounds the media pool and
+# the scratch space, not memory. Generous, because a video waiting for the encoder holds its place meanwhile.
+DELIVERIES_AT_ONCE: Final = 32
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,7 @@ class DiscordPresenter:
         """
         if state.phase is not Phase.FINISHED or not state.video_url:
             return await self._deliver(places, state)
-        async with self._deliveries:  # a finished video's files are held from their download to their upload
+        async with self._deliveries:  # its files are on disk from their download to their upload
             return await self._deliver(places, state)
 
     async def _deliver(self, places: Places, state: ProgressState) -> Delivery:
