@@ -72,8 +72,7 @@ def report(n, stream_seconds, video_mb, where, interactions, posts, began, finis
         if request.method == "PATCH" and "/channels/" in request.path and "/messages/" in request.path:
             edits.setdefault(request.path, []).append(request.at)
     # When each video was finished at the vendor, and when its message showed it.
-    step = simulator.default.step_delay
-    vendor_done = sorted(t.created + t.last_step * step for t in simulator.tasks.values())
+    vendor_done = sorted(t.finished_at for t in simulator.tasks.values() if t.finished_at is not None)
     shown = sorted(times[-1] for times in edits.values())
     after_vendor = [s - v for s, v in zip(shown, vendor_done, strict=False)] if len(shown) == len(vendor_done) else []
     lost = sum(1 for post in posts if (t := fake.thread_of(post.id)) is not None and any(

@@ -51,7 +51,6 @@ async def run(n: int, polls_per_second: float, task_seconds: float) -> None:
                 first.send_signal(signal.SIGKILL)
                 await first.wait()
             saved = tasks_saved(database)
-            killed_at = time.monotonic()
             polls_before = len(simulator.requests)
             async with videobot(where, database, VIDEO_API_POLLS_PER_SECOND=f"{polls_per_second:g}"):
                 connected = time.monotonic()
@@ -65,10 +64,10 @@ async def run(n: int, polls_per_second: float, task_seconds: float) -> None:
             for request in polls:
                 task = request.query.get("id") or request.path.rsplit("/", 1)[-1]
                 first_poll.setdefault(task, request.at)
-            report(n, saved, polls_per_second, killed_at, connected, first_poll, poll_times, where, step)
+            report(n, saved, polls_per_second, connected, first_poll, poll_times, where)
 
 
-def report(n, saved, rate, killed_at, connected, first_poll, poll_times, where, step) -> None:  # noqa: PLR0917
+def report(n, saved, rate, connected, first_poll, poll_times, where) -> None:  # noqa: PLR0917
     fake, simulator = where.fake, where.simulator
     all_polled = max(first_poll.values()) - connected if first_poll else float("nan")
     per_second: dict[int, int] = {}
@@ -78,7 +77,7 @@ def report(n, saved, rate, killed_at, connected, first_poll, poll_times, where, 
     for request in fake.requests:
         if request.method == "PATCH" and "/messages/" in request.path and request.at > connected:
             finals[request.path] = request.at
-    vendor_done = sorted(t.created + t.last_step * step for t in simulator.tasks.values())
+    vendor_done = sorted(t.finished_at for t in simulator.tasks.values() if t.finished_at is not None)
     shown = sorted(finals.values())[-len(vendor_done):]
     after = [s - v for s, v in zip(shown, vendor_done, strict=False)]
     print(f"\nResume: {saved} of {n} videos had their task ID when the bot was killed; restarted with the default "
@@ -89,7 +88,6 @@ def report(n, saved, rate, killed_at, connected, first_poll, poll_times, where, 
     row("finished video shown after the vendor finished p50 / p95", f"{percentile(after, 50):.2f} / "
         f"{percentile(after, 95):.2f} s")
     row("429 responses", str(len(fake.rate_limit_hits)))
-    del killed_at
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ from bot.videoapi import VideoAPI
 log = logging.getLogger(__name__)
 
 EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings")
+DISCORD_CONNECTIONS: Final = 64  # REST connections to Discord (and the gateway's), reused
 API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
 # Finished videos delivered at once (downloaded to disk, fitted, uploaded from disk): bounds the media pool and
 # the scratch space, not memory. Generous, because a video waiting for the encoder holds its place meanwhile.
@@ -98,6 +99,9 @@ class VideoBot(commands.Bot):
         self.rest_budget = GlobalRequestBudget(limit=tuning.global_requests_per_second)
         super().__init__(
             http_trace=self.rest_budget.trace_config(lambda: discord.http.Route.BASE),
+            # Connections to Discord are kept alive and reused, and bounded: discord.py's default opens a new
+            # one for every request in flight (five hundred at once in a burst, each with its TLS handshake).
+            connector=aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS),
             # Required by commands.Bot but unused: on_message below never processes text commands,
             # so a mention of the bot can start a remix instead.
             command_prefix=commands.when_mentioned,

@@ -91,7 +91,8 @@ class FakeDiscord:
         self.rest.install(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # Discord's edge never drops a connection attempt; the default backlog of 128 would, under a burst.
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=4096)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.world.cdn_base = f"http://127.0.0.1:{self.port}"

@@ -65,25 +65,26 @@ class EditPlan(Generic[T]):
 
         A final state goes as soon as the message's edit in flight has ended: members wait for it, and it
         neither waits out the interval between progress edits nor spends their tokens (the global REST
-        budget, where it goes first, paces it). Progress edits go longest-waiting first.
+        budget, where it goes first, paces it). Progress edits go round-robin: the message edited longest ago
+        first, so that every message's updates come at the same steady interval however many there are.
         """
         self._refill(now)
-        due: list[tuple[bool, float, Hashable, _Slot[T]]] = []
+        due: list[tuple[bool, float, float, Hashable, _Slot[T]]] = []
         wait = math.inf
         for key, slot in self._slots.items():
             if slot.pending is None or slot.in_flight:
                 continue
             ready_at = slot.last_edit + (0.0 if slot.final else self.min_interval)
             if ready_at <= now:
-                due.append((not slot.final, slot.pending_since, key, slot))
+                due.append((not slot.final, slot.last_edit, slot.pending_since, key, slot))
             else:
                 wait = min(wait, ready_at - now)
         if not due:
             return wait
-        first = min(due, key=lambda entry: entry[:2])
-        if not first[3].final and self._tokens < 1:
+        first = min(due, key=lambda entry: entry[:3])
+        if not first[4].final and self._tokens < 1:
             return (1 - self._tokens) / self.rate
-        _, _, key, slot = first
+        _, _, _, key, slot = first
         item, final = slot.pending, slot.final
         assert item is not None
         slot.pending, slot.in_flight = None, True

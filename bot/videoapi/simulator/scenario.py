@@ -86,6 +86,8 @@ class SimTask:
     continues: str | None = None  # the task whose sid the conversation carried (a remix)
     step: int = 0
     timeline: list[tuple[str, int | None]] = field(default_factory=list)
+    # When the service had the video: its stream's last word, or (polled) the moment its last step was due.
+    finished_at: float | None = None
 
     @property
     def bare_id(self) -> str:

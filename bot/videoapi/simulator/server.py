@@ -318,6 +318,9 @@ class Simulator:
         if task.scenario.step_delay > 0:
             step = max(step, int((self._clock() - task.created) / task.scenario.step_delay))
         task.step = min(step, task.last_step)
+        if task.step == task.last_step and task.finished_at is None:
+            due = task.created + task.last_step * task.scenario.step_delay
+            task.finished_at = min(self._clock(), due) if task.scenario.step_delay > 0 else self._clock()
         return task.timeline[task.step]
 
     def _created_task(self, task_id: str) -> SimTask | None:

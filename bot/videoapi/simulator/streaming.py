@@ -79,6 +79,7 @@ async def stream_task(request: web.Request, task: SimTask, links: Links) -> web.
             await event({"error": {"message": sc.failure_reason, "type": "upstream_error", "code": sc.error_code}})
         else:
             await event(chunk({}, "STOP" if sc.dialect == "gateway" else "stop"))
+        task.finished_at = time.monotonic()
         if sc.send_done:
             await write(prefix + "[DONE]" + le + le)
     except _Dropped:
