@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.store import Store
@@ -34,6 +35,13 @@ async def simulator() -> AsyncIterator[Simulator]:
     await sim.start()
     yield sim
     await sim.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain client session, for tests that call a client directly."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

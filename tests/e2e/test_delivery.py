@@ -17,6 +17,7 @@ from aiohttp import ClientSession, web
 from bot.store import JobStatus
 from bot.videoapi.simulator import Scenario, Simulator
 from tests.e2e.conftest import Harness, eventually, job_of, public_post, start
+from tests.local_server import serving
 
 SLOW = Scenario(step_delay=0.2, progress_steps=(10, 20, 30, 40, 50, 60, 70, 80, 90))
 
@@ -30,19 +31,12 @@ class SlowCDN:
         self.padding = "sig=" + "a" * max(0, path_padding - 4) if path_padding else ""
         self.delay = 0.0
         self.requests = 0
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
+        self.app = web.Application()
+        self.app.router.add_get("/{tail:.*}", self._serve)
 
-    async def start(self) -> str:
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-        return self.base_url + (f"/{self.padding}" if self.padding else "")
+    def media_base(self, base_url: str) -> str:
+        """Where the simulator's media links point: this server, behind the padding."""
+        return base_url + (f"/{self.padding}" if self.padding else "")
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
@@ -53,22 +47,17 @@ class SlowCDN:
             return web.Response(body=await upstream.read(), status=upstream.status,
                                 content_type=upstream.content_type)
 
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
 
 @pytest.fixture
 async def cdn_and_simulator(request: pytest.FixtureRequest) -> AsyncIterator[tuple[SlowCDN, Simulator]]:
     marker = request.node.get_closest_marker("cdn")
     cdn = SlowCDN(**(marker.kwargs if marker else {}))
-    media_base = await cdn.start()
-    sim = Simulator(Scenario(step_delay=0.01), media_base_url=media_base)
-    cdn.simulator = sim
-    await sim.start()
-    yield cdn, sim
-    await sim.close()
-    await cdn.close()
+    async with serving(cdn.app) as base_url:
+        sim = Simulator(Scenario(step_delay=0.01), media_base_url=cdn.media_base(base_url))
+        cdn.simulator = sim
+        await sim.start()
+        yield cdn, sim
+        await sim.close()
 
 
 @pytest.fixture

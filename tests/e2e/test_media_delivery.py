@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.videoapi.simulator import Scenario, Simulator, simulated_image
 from fakediscord import MessageView
 from tests.e2e.conftest import Harness, job_of, start
+from tests.local_server import serving
 from tests.media.playback import play
 from tests.media.samples import HUGE, LARGE, SMALL, Samples, samples
 
@@ -30,17 +31,8 @@ class VendorCDN:
         self.preview: Path | None = None
         self.hits: list[str] = []
         self.base = ""
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base = f"http://{host}:{port}"
+        self.app = web.Application()
+        self.app.router.add_get("/{tail:.*}", self._serve)
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["tail"].rsplit("/", 1)[-1]
@@ -50,10 +42,6 @@ class VendorCDN:
             return web.Response(status=404)
         return web.FileResponse(path, headers={"Content-Type": "video/mp4" if name.endswith(".mp4") else "image/png"})
 
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
 
 @pytest.fixture
 async def cdn(tmp_path: Path) -> AsyncIterator[VendorCDN]:
@@ -61,9 +49,8 @@ async def cdn(tmp_path: Path) -> AsyncIterator[VendorCDN]:
     preview = tmp_path / "preview.png"
     preview.write_bytes(simulated_image("preview", 4096))
     server.preview = preview
-    await server.start()
-    yield server
-    await server.close()
+    async with serving(server.app) as server.base:
+        yield server
 
 
 @pytest.fixture

@@ -15,17 +15,12 @@ from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, U
 from bot.store import JobParams
 from bot.videoapi import VideoAPI
 from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario, Simulator
+from tests.local_server import serving
 
 PROMPT = "A cow with wings flying over a farm at sunset"
 HISTORY = [{"role": "user", "content": PROMPT}]
 PLAIN = JobParams(PROMPT)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def kkiai(simulator: Simulator) -> ProviderProfile:
@@ -255,13 +250,8 @@ async def picture_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/cow.png", serve)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serving(app) as base:
+        yield base
 
 
 async def test_the_sora2api_profile_picks_options_by_model_id_and_sends_the_picture_inline(

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.media.processes import MediaProcesses
 from bot.media.workspace import MediaWorkspace
+from tests.local_server import serving
 from tests.media.samples import samples
 
 __all__ = ["FileServer", "contents", "samples", "until"]
@@ -83,20 +84,8 @@ class FileServer:
 @pytest.fixture
 async def file_server() -> AsyncIterator[FileServer]:
     server = FileServer()
-    runner = web.AppRunner(server.app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base = f"http://{host}:{port}"
-    yield server
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
+    async with serving(server.app) as server.base:
+        yield server
 
 
 @pytest.fixture

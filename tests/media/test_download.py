@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.media.download import MediaTooLarge, MediaUnavailable, UnsafeMediaURL, download_media, download_to_file
+from tests.local_server import serving
 from tests.media.conftest import FileServer, contents, until
 
 VIDEO = bytes(range(256)) * 400  # 102,400 bytes
@@ -68,20 +69,8 @@ class MediaServer:
 @pytest.fixture
 async def media() -> AsyncIterator[MediaServer]:
     server = MediaServer()
-    runner = web.AppRunner(server.app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base = f"http://{host}:{port}"
-    yield server
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
+    async with serving(server.app) as server.base:
+        yield server
 
 
 Fetch = Callable[..., Awaitable[bytes]]

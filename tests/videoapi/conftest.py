@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -12,15 +13,10 @@ from aiohttp import web
 
 from bot.videoapi import Transcript, VideoAPI, VideoAPIError
 from bot.videoapi.simulator import Simulator
+from tests.local_server import serving
 
 API_KEY = "sk-test-0123456789abcdef"
 USER_TURN = [{"role": "user", "content": "A cow with wings flying over a farm at sunset"}]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def make_api(base_url: str, session: aiohttp.ClientSession, **overrides: object) -> VideoAPI:
@@ -81,7 +77,7 @@ RawServer = Callable[..., Awaitable[str]]
 @pytest.fixture
 async def raw_server() -> AsyncIterator[RawServer]:
     """Start servers that write exactly the given bytes, chunk by chunk (for odd framing)."""
-    runners: list[web.AppRunner] = []
+    servers = contextlib.AsyncExitStack()
 
     async def start(*replies: RawReply) -> str:
         queue = list(replies)
@@ -108,14 +104,7 @@ async def raw_server() -> AsyncIterator[RawServer]:
 
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", handler)
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
+        return await servers.enter_async_context(serving(app))
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+    async with servers:
+        yield start
