@@ -258,9 +258,12 @@ class Gateway:
         return ws
 
     def _on_frame(self, connection: _Connection, frame: dict[str, Any]) -> None:
-        op, data = frame.get("op"), frame.get("d")
+        op, raw = frame.get("op"), frame.get("d")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if op == HEARTBEAT:
             connection.send(json.dumps({"op": ACK}))
+        elif op in (IDENTIFY, RESUME, REQUEST_MEMBERS) and not isinstance(raw, dict):
+            connection.close(4002)  # Decode error: these opcodes carry an object.
         elif op == IDENTIFY:
             self._identify(connection, data)
         elif op == RESUME:

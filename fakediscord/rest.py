@@ -73,7 +73,9 @@ class RestApi(ChannelRoutes, InteractionRoutes):
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self.cdn)
         app.router.add_route("*", "/{tail:.*}", self.unknown)
 
-    def _wrap(self, method: str, route: str, handler: Handler, needs_auth: bool) -> Handler:
+    def _wrap(
+        self, method: str, route: str, handler: Handler, needs_auth: bool
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
         global_exempt = route.startswith(("/interactions/", "/webhooks/"))
 
         async def wrapped(request: web.Request) -> web.Response:
