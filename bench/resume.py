@@ -80,6 +80,15 @@ def report(n, saved, rate, connected, first_poll, poll_times, where) -> None:  #
     vendor_done = sorted(t.finished_at for t in simulator.tasks.values() if t.finished_at is not None)
     shown = sorted(finals.values())[-len(vendor_done):]
     after = [s - v for s, v in zip(shown, vendor_done, strict=False)]
+    # When the bot learnt it: the first poll of each task after the vendor had the video.
+    learnt = []
+    for task in simulator.tasks.values():
+        if task.finished_at is None:
+            continue
+        polls_after = [r.at for r in simulator.requests if r.method == "GET" and task.bare_id in r.path + str(r.query)
+                       and r.at >= task.finished_at]
+        if polls_after:
+            learnt.append(min(polls_after) - task.finished_at)
     print(f"\nResume: {saved} of {n} videos had their task ID when the bot was killed; restarted with the default "
           f"caps (20 at once, 5 per server), {rate:g} polls/s")
     row("every task polled again, after the bot connected", f"{all_polled:.1f} s ({len(first_poll)} tasks)")
@@ -87,6 +96,7 @@ def report(n, saved, rate, connected, first_poll, poll_times, where) -> None:  #
         f"{len(poll_times) / max(1, len(per_second)):.0f} (bound: {rate:g})")
     row("finished video shown after the vendor finished p50 / p95", f"{percentile(after, 50):.2f} / "
         f"{percentile(after, 95):.2f} s")
+    row("  of which until a poll saw it, p50 / p95", f"{percentile(learnt, 50):.2f} / {percentile(learnt, 95):.2f} s")
     row("429 responses", str(len(fake.rate_limit_hits)))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Hashable
@@ -150,6 +151,7 @@ class ProgressEditor:
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         self._edits: set[asyncio.Task[None]] = set()
+        self._progress_in_flight: dict[Hashable, asyncio.Task[None]] = {}
         self._loop_time = asyncio.get_running_loop().time
 
     def show(self, key: Hashable, apply: Apply) -> None:
@@ -164,6 +166,11 @@ class ProgressEditor:
         done.add_done_callback(lambda f: f.cancelled() or f.exception())
         if not self._plan.offer(key, _Edit(apply, done), self._loop_time(), final=True):
             raise EditAbandoned(f"{key} already had its final edit")
+        # A progress edit of this message still under way is stale now, and may be waiting its turn in the
+        # REST budget behind hundreds of others, which the final would have to wait for: drop it.
+        stale = self._progress_in_flight.get(key)
+        if stale is not None:
+            stale.cancel()
         self._kick()
         await asyncio.shield(done)
 
@@ -195,12 +202,19 @@ class ProgressEditor:
                 task = asyncio.create_task(self._run(key, edit, final), name=f"progress-edit-{key}")
                 self._edits.add(task)
                 task.add_done_callback(self._edits.discard)
+                if not final:
+                    self._progress_in_flight[key] = task
+                    task.add_done_callback(functools.partial(self._progress_ended, key))
                 task.add_done_callback(log_crash)
                 continue
             self._wake.clear()
             timeout = None if math.isinf(decision) else decision
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _progress_ended(self, key: Hashable, task: asyncio.Task[None]) -> None:
+        if self._progress_in_flight.get(key) is task:
+            del self._progress_in_flight[key]
 
     async def _run(self, key: Hashable, edit: _Edit, final: bool) -> None:
         try:

@@ -8,6 +8,7 @@ upload them, and are removed when it ends, however it ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 # minutes to fetch and encode on a small machine, and fill its disk when several arrive at once: it is linked.
 MAX_SOURCE_BYTES: Final = 64 * 1024 * 1024
 PREVIEW_BYTES: Final = 8 * 1024 * 1024  # a preview image larger than this is not worth uploading
+# A poster frame for a video that fits as it is, is worth a moment, not a place in a queue: when videos without
+# a preview finish together (a restart recovering hundreds, say), those that find the inspector busy go
+# without one rather than wait for it.
+POSTER_PATIENCE: Final = 3.0
 ATTEMPTS: Final = 2  # a second encode, squeezed by how far the first missed, when the first came out too large
 
 
@@ -128,7 +133,12 @@ class MediaPreparer:
             log.warning("video %s not fetched (%s); linking it", url, error)
             return PreparedVideo(None, NotAttached.UNAVAILABLE)
         fits = size <= limit
-        inspection = await self._inspect(source, frame) if frame is not None or not fits else None
+        if not fits:
+            inspection = await self._inspect(source, frame)
+        elif frame is not None:
+            inspection = await self._poster(source, frame)
+        else:
+            inspection = None
         poster = frame if inspection is not None and inspection.poster is not None else None
         if fits:
             ready = PreparedVideo(source, original_bytes=size)
@@ -141,6 +151,17 @@ class MediaPreparer:
             ready = PreparedVideo(fitted if fitted_ok else None, None if fitted_ok else NotAttached.UNFITTABLE,
                                   reencoded=fitted_ok, original_bytes=size)
         return dataclasses.replace(ready, image=poster, image_is_poster=poster is not None)
+
+    async def _poster(self, source: Path, frame: Path) -> Inspection | None:
+        if self._processes.inspector_busy:
+            log.info("no poster frame for %s: the inspector is busy", source.name)
+            return None
+        try:
+            async with asyncio.timeout(POSTER_PATIENCE):
+                return await self._inspect(source, frame)
+        except TimeoutError:
+            log.info("no poster frame for %s: the inspector is busy", source.name)
+            return None
 
     async def _inspect(self, source: Path, frame: Path | None) -> Inspection | None:
         try:

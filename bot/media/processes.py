@@ -65,6 +65,11 @@ class MediaProcesses:
         """Worker processes alive right now."""
         return len(self._running)
 
+    @property
+    def inspector_busy(self) -> bool:
+        """Whether an inspection would have to wait for another to end."""
+        return self._inspections.locked()
+
     async def inspect(self, source: Path, *, poster: Path | None = None) -> Inspection:
         """Probe `source` and, if `poster` is given, write a JPEG frame of it there."""
         request = {"op": "inspect", "source": str(source), "poster": str(poster) if poster else None}
