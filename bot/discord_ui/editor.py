@@ -199,36 +199,35 @@ class ProgressEditor:
             decision = self._plan.take(self._loop_time())
             if isinstance(decision, tuple):
                 key, edit, final = decision
-                task = asyncio.create_task(self._run(key, edit, final), name=f"progress-edit-{key}")
+                task = asyncio.create_task(_run(edit.apply), name=f"progress-edit-{key}")
                 self._edits.add(task)
-                task.add_done_callback(self._edits.discard)
                 if not final:
                     self._progress_in_flight[key] = task
-                    task.add_done_callback(functools.partial(self._progress_ended, key))
-                task.add_done_callback(log_crash)
+                # A callback, not a `finally`: it also runs for an edit cancelled before it began.
+                task.add_done_callback(functools.partial(self._edit_ended, key, edit, final))
                 continue
             self._wake.clear()
             timeout = None if math.isinf(decision) else decision
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    def _progress_ended(self, key: Hashable, task: asyncio.Task[None]) -> None:
+    def _edit_ended(self, key: Hashable, edit: _Edit, final: bool, task: asyncio.Task[None]) -> None:
+        self._edits.discard(task)
         if self._progress_in_flight.get(key) is task:
             del self._progress_in_flight[key]
-
-    async def _run(self, key: Hashable, edit: _Edit, final: bool) -> None:
-        try:
-            await edit.apply()
-        except Exception as error:
-            if edit.done is None:
-                log.exception("progress edit of %s failed", key)  # intermediate applies handle their own
-            elif not edit.done.done():
-                edit.done.set_exception(error)
-        else:
-            if edit.done is not None and not edit.done.done():
-                edit.done.set_result(None)
-        finally:
-            if edit.done is not None and not edit.done.done():  # cancelled: the editor is closing
+        error = None if task.cancelled() else task.exception()
+        if edit.done is not None and not edit.done.done():
+            if task.cancelled():  # the editor is closing
                 edit.done.set_exception(EditAbandoned())
-            self._plan.done(key, self._loop_time(), final=final)
-            self._kick()
+            elif error is not None:
+                edit.done.set_exception(error)
+            else:
+                edit.done.set_result(None)
+        elif error is not None:  # intermediate applies handle their own refusals: this is a bug
+            log.error("progress edit of %s failed", key, exc_info=error)
+        self._plan.done(key, self._loop_time(), final=final)
+        self._kick()
+
+
+async def _run(apply: Apply) -> None:
+    await apply()

@@ -144,7 +144,10 @@ class GlobalRequestBudget:
         ) -> None:
             if getattr(context, "counted", False) and not getattr(context, "went_out", False):
                 context.went_out = True
-                self.abandoned()
+                if isinstance(params.exception, asyncio.CancelledError):
+                    self.sent()  # cancelled mid-write, it may have reached Discord: count it to be safe
+                else:
+                    self.abandoned()
 
         trace.on_request_start.append(on_request_start)
         trace.on_request_headers_sent.append(on_request_headers_sent)

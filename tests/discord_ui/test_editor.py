@@ -102,3 +102,22 @@ def test_a_final_state_goes_first_and_does_not_wait_out_the_progress_interval() 
     plan.offer("a", "a: finished", 0.2, final=True)
     assert plan.take(0.2) == ("a", "a: finished", True)  # not at 1.1: members are waiting for it
     assert isinstance(plan.take(0.2), float)  # b still waits for a token
+
+
+async def test_a_final_state_does_not_wait_for_a_stale_progress_edit() -> None:
+    editor = ProgressEditor(min_interval=0.01, rate=100, burst=5)
+    shown: list[str] = []
+    stuck = asyncio.Event()  # a progress edit waiting its turn behind many others (it never gets one here)
+
+    async def progress() -> None:
+        await stuck.wait()
+        shown.append("progress")
+
+    async def final() -> None:
+        shown.append("finished")
+
+    editor.show("msg", progress)
+    await asyncio.sleep(0.05)  # the progress edit is under way
+    await asyncio.wait_for(editor.finish("msg", final), timeout=2)
+    assert shown == ["finished"]  # the stale progress edit was dropped, never sent after the end
+    await editor.close()
