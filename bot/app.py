@@ -99,9 +99,6 @@ class VideoBot(commands.Bot):
         self.rest_budget = GlobalRequestBudget(limit=tuning.global_requests_per_second)
         super().__init__(
             http_trace=self.rest_budget.trace_config(lambda: discord.http.Route.BASE),
-            # Connections to Discord are kept alive and reused, and bounded: discord.py's default opens a new
-            # one for every request in flight (five hundred at once in a burst, each with its TLS handshake).
-            connector=aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS),
             # Required by commands.Bot but unused: on_message below never processes text commands,
             # so a mention of the bot can start a remix instead.
             command_prefix=commands.when_mentioned,
@@ -119,6 +116,9 @@ class VideoBot(commands.Bot):
 
     async def login(self, token: str) -> None:
         point_discord_py_at(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
+        # Connections to Discord are kept alive and reused, and bounded: discord.py's default opens a new one
+        # for every request in flight (five hundred at once in a burst, each with its TLS handshake).
+        self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
         await super().login(token)
 
     async def setup_hook(self) -> None:
