@@ -20,7 +20,7 @@ async def finished_video(client: Client, prompt: str) -> None:
 async def test_a_reply_to_the_video_remixes_it(client: Client) -> None:
     await finished_video(client, "a cat surfing")
     await client.reply(client.progress(0), "now at night, in the rain")
-    reply = client.message(client.thread, "now at night, in the rain")
+    reply = client.message(client.thread, "now at night, in the rain").first  # the remix quotes it too
     await expect(reply.locator(".reply-context")).to_contain_text("@VideoBot")
     remix = client.progress(1)
     await expect(remix.locator(".embed-description")).to_contain_text("Remixing video 1 of this thread")
