@@ -43,6 +43,9 @@ class FakeDiscord:
         fail_on_429: bool = True,
         presences_intent_granted: bool = False,
         bot_name: str = "VideoBot",
+        recommended_shards: int | None = None,
+        max_concurrency: int = 1,
+        session_start_total: int = 1000,
     ) -> None:
         self.message_content_granted = message_content_granted
         self.members_intent_granted = members_intent_granted
@@ -50,6 +53,11 @@ class FakeDiscord:
         self.interaction_response_deadline = interaction_response_deadline
         self.interaction_token_lifetime = interaction_token_lifetime
         self.fail_on_429 = fail_on_429
+        # GET /gateway/bot: the shard count Discord recommends (by default one per 1,000 guilds, as Discord
+        # roughly does), and the session start limit (IDENTIFYs a day, and how many may start per 5 seconds).
+        self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
+        self.session_start_total = session_start_total
         self.world = World(bot_name=bot_name)
         self.world.emit = self.dispatch
         self.world.on_change = self.notify_change
@@ -181,14 +189,17 @@ class FakeDiscord:
         *,
         everyone_permissions: PermissionValue = DEFAULT_EVERYONE,
         bot_permissions: PermissionValue = BOT_ROLE_DEFAULT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """Create a guild the bot is in (GUILD_CREATE if already connected)."""
+        """Create a guild the bot is in (GUILD_CREATE if already connected); ``shard=(shard_id, num_shards)`` gives
+        it an id that shard owns (``(guild_id >> 22) % num_shards == shard_id``)."""
         return self.world.create_guild(
             name,
             owner=owner,
             premium_tier=premium_tier,
             everyone_permissions=everyone_permissions,
             bot_permissions=bot_permissions,
+            shard=shard,
         )
 
     @staticmethod
@@ -373,9 +384,23 @@ class FakeDiscord:
         self.gateway.dispatch(event, payload, without_content=without_content)
         self.notify_change()
 
-    def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's socket abruptly; the client must RESUME and gets the missed events replayed."""
-        self.gateway.drop(code)
+    def drop_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the bot's socket (the newest session's, or shard ``shard``'s) abruptly; the client must RESUME
+        and gets the missed events replayed."""
+        self.gateway.drop(code, shard=shard)
+
+    def gateway_bot(self) -> dict[str, Any]:
+        """What GET /gateway/bot answers now."""
+        guilds = len(self.world.guilds)
+        remaining = max(0, self.session_start_total - len(self.gateway.identifies))
+        return {
+            "url": self.gateway_url,
+            "shards": self.recommended_shards or max(1, -(-guilds // 1000)),
+            "session_start_limit": {
+                "total": self.session_start_total, "remaining": remaining, "reset_after": 86_400_000,
+                "max_concurrency": self.max_concurrency,
+            },
+        }
 
     # ---- interactions --------------------------------------------------------------------------------------
     def register_interaction(self, record: InteractionRecord) -> None:

@@ -95,6 +95,14 @@ class Leases:
         )
         return {int(row[0]) for row in rows}
 
+    async def cancelled(self, owner: str) -> set[int]:
+        """The unfinished jobs this process holds whose Cancel was recorded, wherever it was pressed (a server's
+        buttons reach the process of its shard, which may not be the one running the job)."""
+        rows = await self._db.fetch_all(
+            f"SELECT id FROM jobs WHERE owner = ? AND {_UNFINISHED} AND cancel_requested_by IS NOT NULL", (owner,)
+        )
+        return {int(row[0]) for row in rows}
+
     async def release(self, owner: str) -> int:
         """On a clean shutdown: let another process adopt this one's unfinished jobs at once; returns how many."""
         return await self._db.execute(

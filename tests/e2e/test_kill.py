@@ -1,8 +1,9 @@
 """kill -9 at the worst moment of a start: after the public post, before the thread or the progress message.
 
 The bot runs as users run it (`python -m bot --simulate`, configured through the environment); the
-stand-in Discord holds the next step of every start until the process is dead. After a restart, every
-member hears what happened in the most specific place that exists, and nobody is charged.
+stand-in Discord holds the next step of every start until the process is dead. After a restart, once the
+dead process's job leases have lapsed (JOB_LEASE_TIMEOUT), every member hears what happened in the most
+specific place that exists, and nobody is charged.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ async def videobot(fake: FakeDiscord, world: TypicalGuild, database: Path) -> As
         "DISCORD_DEV_GUILD_ID": str(world.guild.id),
         "DATABASE_PATH": str(database),
         "MAX_JOBS_PER_USER": "10",
+        "JOB_LEASE_TIMEOUT": "2",  # a killed process's jobs are adopted 2 s after its last heartbeat
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--simulate", "--env-file", str(database.parent / "none.env"),
