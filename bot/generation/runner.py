@@ -58,7 +58,7 @@ class _Ticket:
     # False for a job taken over while running: the vendor is already making it (or it is to be failed), so
     # it neither waits for a place nor asks for one; it still counts as generating, being running.
     counts: bool = True
-    reason: str = ""  # why it is still waiting, as last found
+    reason: str | None = None  # why it is still waiting, as last found (None: not looked at yet)
     shown: tuple[int, str] | None = None  # the queue position and reason last shown
     shown_at: float = -QUEUE_REFRESH
 
@@ -302,6 +302,8 @@ class JobRunner:
         line is looked at again at least every `line_retry` seconds, so a place held back is shown soon."""
         now = asyncio.get_running_loop().time()
         for position, ticket in enumerate(self._waiting, start=1):
+            if ticket.reason is None:
+                continue  # came into line during this pass: the next one tells it where it stands
             place = (position, ticket.reason)
             if ticket.shown == place:
                 continue
