@@ -92,6 +92,11 @@ class Gateway:
         """The ``(shard_id, num_shards)`` of every session with a live socket, in order."""
         return sorted(shard for shard, session in self._sessions.items() if session.connection is not None)
 
+    def sent(self, shard: tuple[int, int]) -> list[str]:
+        """The names of the events sent to that shard's current session, in order (for assertions)."""
+        session = self._sessions.get(shard)
+        return [] if session is None else [json.loads(frame)["t"] for _, frame in session.backlog]
+
     def serves(self, guild_id: int) -> bool:
         """Whether a session (connected or waiting to RESUME) would receive this guild's events."""
         return any(session.receives(guild_id) for session in self._sessions.values())

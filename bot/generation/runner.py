@@ -166,10 +166,10 @@ class JobRunner:
                 self._wake.set()
                 return
 
-    async def adopt(self) -> int:
-        """Take over the jobs whose lease lapsed (see LeaseKeeper.adopt); returns how many were put in line.
-        The keeper does this at start and on every heartbeat."""
-        return await self._keeper.adopt(self._shards)
+    async def adopt(self, shards: Shards | None = None) -> int:
+        """Take over the jobs whose lease lapsed (see LeaseKeeper.adopt), for `shards` (by default those `begin`
+        was given); returns how many were put in line. The keeper does this at start and on every heartbeat."""
+        return await self._keeper.adopt(shards or self._shards)
 
     async def shutdown(self) -> None:
         """Stop every task without ending its job, then release the leases so another process adopts them at once."""

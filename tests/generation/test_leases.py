@@ -200,23 +200,18 @@ async def test_a_process_adopts_its_own_shards_jobs_first_and_the_others_after_t
 ) -> None:
     simulator.set_default(STUCK)
     on_shard = {shard: (1000 * 2 + shard) << 22 for shard in (0, 1)}  # Discord: (guild_id >> 22) % 2
-    async with process(db_path, clock, settings, "a") as a, process(db_path, clock, settings, "b") as b:
+    async with (
+        process(db_path, clock, settings, "a", backoff=60) as a,  # a starts both videos and falls silent
+        process(db_path, clock, settings, "b") as b,
+    ):
         jobs = {shard: await video(a, 1 + shard, guild=guild) for shard, guild in on_shard.items()}
         clock.advance(seconds=LEASE_TIMEOUT + 1)  # a has been silent for longer than the lease allows
-        b.runner.begin(Shards(2, (1,)))  # b runs shard 1 of 2; its keeper adopts at once
-
-        async def owner_of(shard: int) -> str | None:
-            return (await b.store.jobs.get(jobs[shard].id)).owner
-
-        await until(lambda: _is(owner_of(1), "b"), what="b to adopt its own shard's job")
-        assert await owner_of(0) == "a"  # left for shard 0's own process, for now
+        mine = Shards(2, (1,))  # b runs shard 1 of 2
+        assert await b.runner.adopt(mine) == 1
+        assert [(await b.store.jobs.get(jobs[shard].id)).owner for shard in (0, 1)] == ["a", "b"]  # 0 waits
         clock.advance(seconds=LEASE_TIMEOUT)  # twice the timeout: nobody running shard 0 took it
-        assert await b.runner.adopt() == 1
-        assert await owner_of(0) == "b"
-
-
-async def _is(value: Awaitable[str | None], expected: str) -> bool:
-    return await value == expected
+        assert await b.runner.adopt(mine) == 1
+        assert (await b.store.jobs.get(jobs[0].id)).owner == "b"
 
 
 def _idle(runner: JobRunner, job_id: int) -> Awaitable[bool]:
