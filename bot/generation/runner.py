@@ -263,7 +263,7 @@ class JobRunner:
             if self._execution.closing:
                 return
             job = ticket.job
-            reason = full.get(job.guild_id, "") or (BOT_FULL if bot_full else "")
+            reason = (full.get(job.guild_id, "") or (BOT_FULL if bot_full else "")) if ticket.counts else ""
             if ticket.counts and not reason:
                 start = await self._store.leases.start(
                     job.id, self.owner, max_total=self._caps.total, max_per_server=ticket.guild_cap,
@@ -277,8 +277,8 @@ class JobRunner:
                 elif not start.started:  # it ended, or another process holds it now
                     self.lose(job.id)
                     continue
-            elif not ticket.counts and not reason:
-                await self._store.jobs.mark_running(job.id)
+            elif not ticket.counts:
+                await self._store.jobs.mark_running(job.id)  # taken over while running: count the attempt
             if ticket not in self._waiting:
                 continue  # stopped by a Cancel meanwhile: that ends it
             ticket.reason = reason

@@ -31,6 +31,7 @@ __all__ = ["database", "db_path"]
 
 # About two seconds of generating: long enough to fall silent, adopt and notice in the middle of it.
 SLOW = Scenario(step_delay=0.2, progress_steps=(10, 20, 30, 40, 50, 60, 70, 80, 90))
+MEDIUM = Scenario(step_delay=0.1, progress_steps=(20, 40, 60, 80))
 BRISK = Scenario(step_delay=0.05, progress_steps=(25, 50, 75))  # long enough to be counted, short to wait for
 STUCK = Scenario(http_status=503, http_error_times=99, retry_after=30)  # the service never answers the start
 CAPS = Caps(total=4, per_guild=2)
@@ -141,6 +142,24 @@ async def test_a_silent_processs_video_is_finished_by_another_in_its_own_message
     assert charge is not None and charge.refunded_at is None and charge.units == 1
 
 
+async def test_a_video_taken_over_while_generating_never_waits_behind_the_line_it_holds_a_place_in(
+    db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
+) -> None:
+    simulator.set_default(MEDIUM)
+    one = Caps(total=4, per_guild=1)
+    async with (
+        process(db_path, clock, settings, "a", caps=one) as a,
+        process(db_path, clock, settings, "b", caps=one) as b,
+    ):
+        generating = await video(a, 1)
+        waiting = await video(b, 2)  # the server's one place is taken by a's video
+        assert b.presenter.shown[waiting.id][-1].queue_reason == "Server limit: 1 video at a time"
+        clock.advance(seconds=LEASE_TIMEOUT + 1)
+        assert await b.runner.adopt() == 1  # in line behind b's own, which waits for the place it holds
+        for job in (generating, waiting):
+            assert (await ended(b.store, job)).status is JobStatus.SUCCEEDED
+
+
 async def test_a_video_started_without_a_task_id_by_a_silent_process_is_failed_not_sent_again(
     db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
 ) -> None:
@@ -162,7 +181,7 @@ async def test_a_video_started_without_a_task_id_by_a_silent_process_is_failed_n
 async def test_a_clean_shutdown_hands_its_jobs_to_another_process_at_once(
     db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
 ) -> None:
-    simulator.set_default(Scenario(step_delay=0.1, progress_steps=(20, 40, 60, 80)))
+    simulator.set_default(MEDIUM)
     async with process(db_path, clock, settings, "b") as b:
         async with process(db_path, clock, settings, "a", caps=Caps(total=1, per_guild=1)) as a:
             running_job, waiting_job = await video(a, 1), await video(a, 2)
