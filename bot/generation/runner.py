@@ -131,8 +131,8 @@ class JobRunner:
         if self._execution.closing:
             return  # the start finished during shutdown: the job is adopted by the next process to start
         await self.claim(job_id)
-        if job_id not in self._held:
-            log.warning("job %s was taken over by another process before it could start here", job_id)
+        if job_id not in self._held:  # it ended meanwhile, or another process took it for an orphan
+            log.warning("job %s is no longer this process's to start", job_id)
             return
         job = await self._store.jobs.get(job_id)
         await self._enqueue(job)
@@ -207,20 +207,36 @@ class JobRunner:
         taken = 0
         for job in jobs:
             self._held.add(job.id)
-            if job.id in self._execution.lost and job.id in self._running:
-                # Lost while this process was silent, and back now that its adopter fell silent in turn: let the
-                # old task finish stopping before the job starts again.
-                await asyncio.wait([self._running[job.id][1]])
-            if self.is_active(job.id) or self._execution.closing:
-                continue
-            if job.message_id is None or job.conversation_id is None:
+            try:
+                taken += await self._take_over(job)
+            except Exception:
+                log.exception("taking over job %s failed; letting it go for the next adoption", job.id)
+                await self._let_go(job.id)
+        return taken
+
+    async def _take_over(self, job: Job) -> int:
+        if job.id in self._execution.lost and job.id in self._running:
+            # Lost while this process was silent, and back now that its adopter fell silent in turn: let the
+            # old task finish stopping before the job starts again.
+            await asyncio.wait([self._running[job.id][1]])
+        if self.is_active(job.id) or self._execution.closing:
+            return 0
+        if job.message_id is None or job.conversation_id is None:
+            try:
                 await self._execution.never_started(job)
+            finally:
                 self._execution.settled.discard(job.id)
                 self._held.discard(job.id)
-                continue
-            await self._enqueue(job, counts=job.status is JobStatus.QUEUED)
-            taken += 1
-        return taken
+            return 0
+        await self._enqueue(job, counts=job.status is JobStatus.QUEUED)
+        return 1
+
+    async def _let_go(self, job_id: int) -> None:
+        self._held.discard(job_id)
+        try:
+            await self._store.leases.let_go(job_id, self.owner)
+        except Exception:
+            log.exception("letting go of job %s failed; it is adopted once its lease lapses", job_id)
 
     # --- scheduling -------------------------------------------------------------------------------
 
@@ -320,9 +336,11 @@ class JobRunner:
         if job_id in self._execution.lost:
             self._execution.lost.discard(job_id)
         elif not self._execution.closing:
-            self._held.discard(job_id)  # ended (the lease ends with the job), or crashed and logged below
+            self._held.discard(job_id)  # ended: the lease ends with the job
         if not task.cancelled() and task.exception() is not None:
-            log.error("job %s crashed", job_id, exc_info=task.exception())
+            log.error("job %s crashed; letting it go for the next adoption", job_id, exc_info=task.exception())
+            if not self._execution.closing:
+                self._side_tasks.spawn(self._let_go(job_id), f"let-go-{job_id}")
         self._wake.set()
 
     async def _end_waiting(self, job_id: int) -> None:

@@ -9,6 +9,7 @@ A lease is two columns of `jobs`: `owner` (an ID the process chose at start, uni
   whatever `renew` no longer returns was adopted by another process while this one stalled, and this one must
   stop working on it (without ending it).
 - owner, no heartbeat: released by a clean shutdown (`release`); adoptable at once.
+- let go (`let_go`) by a process that could not run it: no owner again, adoptable as an unclaimed job is.
 
 `adopt_expired` hands the adoptable jobs to the caller in one statement whose conditions are checked again on
 each row as it is updated, so two processes adopting at the same moment never take the same job.
@@ -102,6 +103,15 @@ class Leases:
             f"SELECT id FROM jobs WHERE owner = ? AND {_UNFINISHED} AND cancel_requested_by IS NOT NULL", (owner,)
         )
         return {int(row[0]) for row in rows}
+
+    async def let_go(self, job_id: int, owner: str) -> bool:
+        """Give up one job this process holds but could not run (its take-over or its task failed): nobody holds
+        it now, so an adoption by any process (this one too) takes it again once it is older than the grace."""
+        changed = await self._db.execute(
+            f"UPDATE jobs SET owner = NULL, heartbeat_at = NULL WHERE id = ? AND owner = ? AND {_UNFINISHED}",
+            (job_id, owner),
+        )
+        return changed == 1
 
     async def release(self, owner: str) -> int:
         """On a clean shutdown: let another process adopt this one's unfinished jobs at once; returns how many."""

@@ -17,7 +17,7 @@ from bot.core.config import Settings
 from bot.core.sharding import Shards
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoOptions, VideoService
-from bot.generation.state import Phase
+from bot.generation.state import Delivery, Phase, Places, ProgressState
 from bot.quotas.admission import QuotaService
 from bot.quotas.policy import Member
 from bot.store import Job, JobStatus, Store
@@ -158,6 +158,40 @@ async def test_a_video_taken_over_while_generating_never_waits_behind_the_line_i
         assert await b.runner.adopt() == 1  # in line behind b's own, which waits for the place it holds
         for job in (generating, waiting):
             assert (await ended(b.store, job)).status is JobStatus.SUCCEEDED
+
+
+async def test_a_job_whose_task_crashed_is_let_go_and_taken_up_again(
+    db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
+) -> None:
+    class FlakyPresenter(RecordingPresenter):
+        """Discord's side fails once, in a way the bot did not foresee."""
+
+        failed = False
+
+        async def conclude(self, places: Places, state: ProgressState) -> Delivery:
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("a bug in showing the end")
+            return await super().conclude(places, state)
+
+    store = await Store.open(db_path, clock=clock)
+    quotas = QuotaService(store, settings)
+    try:
+        async with running(store, settings, quotas, FlakyPresenter(), owner="a") as runner:
+            job = await video(Process(store, runner, VideoService(store, quotas, runner, settings),
+                                      RecordingPresenter()), 1)
+
+            async def let_go() -> bool:
+                return (await store.jobs.get(job.id)).owner is None
+
+            await until(let_go, what="the crashed job to be let go")  # not held by a process that dropped it
+            clock.advance(seconds=LEASE_TIMEOUT + 1)  # as an unclaimed job, once older than the grace period,
+            assert await runner.adopt() == 1  # the next adoption (here, its own process's) takes it up again
+            done = await ended(store, job)
+        assert done.status is JobStatus.SUCCEEDED
+        assert posts(simulator) == 1  # its video was made once; the second run only showed it
+    finally:
+        await store.close()
 
 
 async def test_a_video_started_without_a_task_id_by_a_silent_process_is_failed_not_sent_again(
