@@ -206,6 +206,7 @@ class VideoBot(commands.AutoShardedBot):
             lease=LeaseTerms(self.owner_id_in_leases, settings.job_lease_timeout, tuning.line_retry),
         )
         resources.push_async_callback(self.runner.shutdown)  # jobs stop, released for the next process to adopt
+        self.runner.keep_leases()
         self.runner.on_job_started(modlog.job_started)
         self.runner.on_job_ended(modlog.job_ended)
         videos = VideoService(self.store, quotas, self.runner, settings)
@@ -217,14 +218,14 @@ class VideoBot(commands.AutoShardedBot):
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
         )
-        begin = asyncio.create_task(self._lease_when_ready(), name="begin-leases")
-        resources.push_async_callback(_cancel_and_wait, begin)
+        adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
+        resources.push_async_callback(_cancel_and_wait, adopting)
 
     async def _lease_when_ready(self) -> None:
-        # After READY, so that the shard count is known (DISCORD_SHARD_COUNT=auto) and each server's upload
-        # limit is known when an adopted video is delivered.
+        # Adopting waits for READY on every shard, so that the shard count is known (DISCORD_SHARD_COUNT=auto)
+        # and each server's upload limit is known when an adopted video is delivered. Renewing starts at once.
         await self.wait_until_ready()
-        self.runner.begin(self.running_shards)
+        self.runner.adopt_for(self.running_shards)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)

@@ -76,9 +76,13 @@ class LeaseKeeper:
         self._store = store
         self._terms = terms
         self._holder = holder
+        # The shards whose lapsed jobs this process adopts: none until it is connected to all of its own (a
+        # process starting many shards renews what its first ones admitted long before it may adopt).
+        self.shards: Shards | None = None
 
-    async def run(self, shards: Shards) -> None:
-        """Adopt at once, then keep the leases until cancelled (a failed round is logged and tried again)."""
+    async def run(self) -> None:
+        """Renew at once and on a timer, adopting once `shards` is set, until cancelled (a failed round is logged
+        and tried again)."""
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
         while True:
@@ -87,7 +91,8 @@ class LeaseKeeper:
                 if loop.time() >= next_beat:
                     next_beat = loop.time() + self._terms.heartbeat
                     await self.heartbeat()
-                    await self.adopt(shards)
+                    if self.shards is not None:
+                        await self.adopt(self.shards)
             except Exception:
                 log.exception("keeping the job leases failed; trying again")
             await asyncio.sleep(min(CANCEL_POLL, self._terms.heartbeat))

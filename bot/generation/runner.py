@@ -113,11 +113,22 @@ class JobRunner:
         """Call `listener` with each job submitted (not resumed) once it is in line (the moderator log uses this)."""
         self._started_listeners.append(listener)
 
-    def begin(self, shards: Shards) -> None:
-        """Once connected: adopt the lapsed jobs of `shards` (and, later, of the others) at once, then keep the
-        leases on a timer until shutdown."""
-        self._shards = shards
-        self._side_tasks.spawn(self._keeper.run(shards), "job-leases")
+    def keep_leases(self) -> None:
+        """From start-up until shutdown: renew this process's leases, stop what another process adopted and
+        what a Cancel pressed elsewhere ended (see LeaseKeeper)."""
+        self._side_tasks.spawn(self._keeper.run(), "job-leases")
+
+    def adopt_for(self, shards: Shards) -> None:
+        """Once connected to its shards: adopt the lapsed jobs of `shards` (and, later, of the others) at once,
+        then on every heartbeat."""
+        self._shards = self._keeper.shards = shards
+        self._side_tasks.spawn(self._adopt_logged(), "adopt-at-start")
+
+    async def _adopt_logged(self) -> None:
+        try:
+            await self.adopt()
+        except Exception:
+            log.exception("adopting lapsed jobs failed; the next heartbeat tries again")
 
     async def claim(self, job_id: int) -> None:
         """Hold a job just admitted, so that no other process takes it while its start is under way."""
@@ -167,8 +178,8 @@ class JobRunner:
                 return
 
     async def adopt(self, shards: Shards | None = None) -> int:
-        """Take over the jobs whose lease lapsed (see LeaseKeeper.adopt), for `shards` (by default those `begin`
-        was given); returns how many were put in line. The keeper does this at start and on every heartbeat."""
+        """Take over the jobs whose lease lapsed (see LeaseKeeper.adopt), for `shards` (by default those given to
+        `adopt_for`); returns how many were put in line. Done at connection and on every heartbeat."""
         return await self._keeper.adopt(shards or self._shards)
 
     async def shutdown(self) -> None:

@@ -129,7 +129,7 @@ async def test_a_silent_processs_video_is_finished_by_another_in_its_own_message
         assert await b.runner.adopt() == 0  # a is working on it: nothing to take
         clock.advance(seconds=LEASE_TIMEOUT + 1)  # a has not renewed its leases for longer than allowed
         assert await b.runner.adopt() == 1
-        a.runner.begin(Shards.all_of(1))  # a wakes up: its first heartbeat finds the job gone, and stops it
+        a.runner.keep_leases()  # a wakes up: its first heartbeat finds the job gone, and stops it
         done = await ended(b.store, job)
         await until(lambda: _idle(a.runner, job.id), what="a to stop the job")
         charge = await b.store.quotas.usage_for_job(job.id)
@@ -236,7 +236,7 @@ async def test_a_cancel_pressed_in_one_process_stops_the_video_running_in_anothe
 ) -> None:
     simulator.set_default(SLOW)
     async with process(db_path, clock, settings, "a") as a, process(db_path, clock, settings, "b") as b:
-        b.runner.begin(Shards.all_of(1))
+        b.runner.keep_leases()
         job = await video(b, 1)
         await until(lambda: _sync(b.runner.is_active(job.id)), what="the job to run in b")
         # The server's buttons reach process a (its shard), which records the Cancel; b is the one to stop.
