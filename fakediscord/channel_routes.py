@@ -65,7 +65,7 @@ class ChannelRoutes(RouteHelpers):
 
     async def get_gateway_bot(self, request: web.Request) -> Reply:
         """GET /gateway/bot: the recommended shard count and the session start limit."""
-        return Reply(200, self._fake.gateway_bot())
+        return Reply(200, self._fake.gateway.bot_info(self._fake.gateway_url))
 
     # ---- commands ------------------------------------------------------------------------------------------
     def _command_scope(self, application_id: str, guild_id: str | None) -> int | None:

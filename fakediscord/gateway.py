@@ -73,6 +73,11 @@ class Gateway:
         self.close_codes: list[int] = []
         self.internal_errors: list[str] = []
         self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        # GET /gateway/bot: the shard count Discord recommends (None: one per 1,000 guilds, as Discord roughly
+        # does), and the session start limit (IDENTIFYs a day; how many may start per 5 seconds).
+        self.recommended_shards: int | None = None
+        self.max_concurrency = 1
+        self.session_start_total = 1000
 
     # ---- public --------------------------------------------------------------------------------------------
     @property
@@ -91,6 +96,18 @@ class Gateway:
     def shards(self) -> list[tuple[int, int]]:
         """The ``(shard_id, num_shards)`` of every session with a live socket, in order."""
         return sorted(shard for shard, session in self._sessions.items() if session.connection is not None)
+
+    def bot_info(self, url: str) -> dict[str, Any]:
+        """What GET /gateway/bot answers now."""
+        remaining = max(0, self.session_start_total - len(self.identifies))
+        return {
+            "url": url,
+            "shards": self.recommended_shards or max(1, -(-len(self._world.guilds) // 1000)),
+            "session_start_limit": {
+                "total": self.session_start_total, "remaining": remaining, "reset_after": 86_400_000,
+                "max_concurrency": self.max_concurrency,
+            },
+        }
 
     def sent(self, shard: tuple[int, int]) -> list[str]:
         """The names of the events sent to that shard's current session, in order (for assertions)."""

@@ -53,11 +53,6 @@ class FakeDiscord:
         self.interaction_response_deadline = interaction_response_deadline
         self.interaction_token_lifetime = interaction_token_lifetime
         self.fail_on_429 = fail_on_429
-        # GET /gateway/bot: the shard count Discord recommends (by default one per 1,000 guilds, as Discord
-        # roughly does), and the session start limit (IDENTIFYs a day, and how many may start per 5 seconds).
-        self.recommended_shards = recommended_shards
-        self.max_concurrency = max_concurrency
-        self.session_start_total = session_start_total
         self.world = World(bot_name=bot_name)
         self.world.emit = self.dispatch
         self.world.on_change = self.notify_change
@@ -72,6 +67,9 @@ class FakeDiscord:
             resume_url=lambda: self.resume_gateway_url,
             on_change=self.notify_change,
         )
+        self.gateway.recommended_shards = recommended_shards
+        self.gateway.max_concurrency = max_concurrency
+        self.gateway.session_start_total = session_start_total
         self.messenger = Messenger(self.world, self.dispatch)
         self.stalls: list[Stall] = []
         self.rest = RestApi(self)
@@ -388,19 +386,6 @@ class FakeDiscord:
         """Close the bot's socket (the newest session's, or shard ``shard``'s) abruptly; the client must RESUME
         and gets the missed events replayed."""
         self.gateway.drop(code, shard=shard)
-
-    def gateway_bot(self) -> dict[str, Any]:
-        """What GET /gateway/bot answers now."""
-        guilds = len(self.world.guilds)
-        remaining = max(0, self.session_start_total - len(self.gateway.identifies))
-        return {
-            "url": self.gateway_url,
-            "shards": self.recommended_shards or max(1, -(-guilds // 1000)),
-            "session_start_limit": {
-                "total": self.session_start_total, "remaining": remaining, "reset_after": 86_400_000,
-                "max_concurrency": self.max_concurrency,
-            },
-        }
 
     # ---- interactions --------------------------------------------------------------------------------------
     def register_interaction(self, record: InteractionRecord) -> None:

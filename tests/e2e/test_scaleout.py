@@ -44,7 +44,7 @@ async def test_check_names_the_shards_this_process_runs_beside_discords_advice(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     fake = fake_discord
-    fake.recommended_shards = 6
+    fake.gateway.recommended_shards = 6
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
