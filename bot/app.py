@@ -20,8 +20,11 @@ import yarl
 from discord.ext import commands
 
 from bot.core.config import Settings
+from bot.core.sharding import Shards
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
+from bot.discord_ui.global_pause import GlobalPause
+from bot.discord_ui.identify import IdentifyPacer
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
@@ -29,6 +32,7 @@ from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
+from bot.generation.leasing import LeaseTerms, new_owner_id
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.media.prepare import MediaPreparer
@@ -59,8 +63,7 @@ class Tuning:
     edit_rate: float = 42.0  # progress edits per second across all messages, just under the global budget:
     # more would only wait in the budget and go out stale; urgent requests overtake them there anyway
     api_backoff: float = 1.0  # first retry delay towards the video API
-    global_requests_per_second: int = 44  # all REST calls to Discord together (Discord allows 50). The budget
-    # counts each request until a second after it actually went out, so only network jitter needs a margin
+    line_retry: float = 1.0  # seconds between two looks for a place another process freed, while jobs wait
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -80,8 +83,17 @@ def point_discord_py_at(api_base_url: str | None, gateway_url: str | None) -> No
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-class VideoBot(commands.Bot):
-    """The Discord client. `setup_hook` opens everything, `close` releases it, newest first."""
+def edit_rate_for(settings: Settings, tuning: Tuning) -> float:
+    """Progress edits per second: the tuning's, within this process's share of Discord's REST limit."""
+    return min(tuning.edit_rate, settings.rest_per_second * 0.95)
+
+
+class VideoBot(commands.AutoShardedBot):
+    """The Discord client. `setup_hook` opens everything, `close` releases it, newest first.
+
+    It runs the shards of DISCORD_SHARD_IDS out of DISCORD_SHARD_COUNT (by default the one shard of a bot in
+    fewer than 2,500 servers) with discord.py's own sharding; several processes split the shards between them.
+    """
 
     services: Services
     store: Store
@@ -96,9 +108,14 @@ class VideoBot(commands.Bot):
         tuning: Tuning = Tuning(),
         **options: Any,
     ) -> None:
-        self.rest_budget = GlobalRequestBudget(limit=tuning.global_requests_per_second)
+        # This process's share of Discord's global REST limit; none when a REST proxy paces it for every process.
+        self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=settings.rest_per_second)
+        if self.rest_budget is not None:
+            options["http_trace"] = self.rest_budget.trace_config(lambda: discord.http.Route.BASE)
+        if settings.shard_ids is not None:
+            options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
-            http_trace=self.rest_budget.trace_config(lambda: discord.http.Route.BASE),
+            shard_count=settings.shard_count,  # None: as many as Discord recommends (GET /gateway/bot)
             # Required by commands.Bot but unused: on_message below never processes text commands,
             # so a mention of the bot can start a remix instead.
             command_prefix=commands.when_mentioned,
@@ -112,7 +129,20 @@ class VideoBot(commands.Bot):
         self.settings = settings
         self.tuning = tuning
         self.initial_extensions = tuple(extensions)
+        self.owner_id_in_leases = new_owner_id()
+        self._identify = IdentifyPacer(self._max_concurrency)
         self._resources = contextlib.AsyncExitStack()
+
+    @property
+    def runs_shard_zero(self) -> bool:
+        """Whether this process runs shard 0: the one process of a deployment that syncs the commands."""
+        return self.settings.shard_ids is None or 0 in self.settings.shard_ids
+
+    @property
+    def running_shards(self) -> Shards:
+        """The shards this process runs, out of how many (known once connected when DISCORD_SHARD_COUNT=auto)."""
+        count = self.shard_count or 1
+        return Shards(count, tuple(self.shard_ids) if self.shard_ids is not None else tuple(range(count)))
 
     async def login(self, token: str) -> None:
         point_discord_py_at(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
@@ -120,6 +150,8 @@ class VideoBot(commands.Bot):
         # for every request in flight (five hundred at once in a burst, each with its TLS handshake).
         self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
         await super().login(token)
+        # discord.py makes its global rate-limit event at login; this one cannot be left cleared forever.
+        self.http._global_over = GlobalPause()
 
     async def setup_hook(self) -> None:
         await self.open_resources()
@@ -132,8 +164,10 @@ class VideoBot(commands.Bot):
         settings, tuning, resources = self.settings, self.tuning, self._resources
         self.store = await Store.connect(settings)
         resources.push_async_callback(self.store.close)
-        # Jobs up to here were left by an earlier run; newer ones are this process's own.
-        resume_up_to = await self.store.jobs.latest_id()
+        shards = "as many shards as Discord recommends" if settings.shard_count is None else str(self.running_shards)
+        rest = ("paced by the REST proxy" if settings.rest_proxy
+                else f"{settings.rest_per_second} requests/s of Discord's 50")
+        log.info("this process runs %s; job lease owner %s; Discord REST: %s", shards, self.owner_id_in_leases, rest)
         # Two pools, so that neither can starve the other: one for the video API, with a connection for
         # every stream the caps allow plus room for polls (so no request ever waits for a connection and a
         # read timeout measures the service's silence, never our own queue), one for media downloads.
@@ -162,7 +196,7 @@ class VideoBot(commands.Bot):
             trusted_media_origins=settings.trusted_media_origins,
         )
         quotas = QuotaService(self.store, settings)
-        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=tuning.edit_rate)
+        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(settings, tuning))
         resources.push_async_callback(editor.close)
         modlog = ModLog(self, self.store)
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
@@ -190,8 +224,10 @@ class VideoBot(commands.Bot):
             quotas=quotas,
             caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild),
             history_max_turns=settings.history_max_turns,
+            lease=LeaseTerms(self.owner_id_in_leases, settings.job_lease_timeout, tuning.line_retry),
         )
-        resources.push_async_callback(self.runner.shutdown)  # jobs stop, but stay resumable
+        resources.push_async_callback(self.runner.shutdown)  # jobs stop, released for the next process to adopt
+        self.runner.keep_leases()
         self.runner.on_job_started(modlog.job_started)
         self.runner.on_job_ended(modlog.job_ended)
         videos = VideoService(self.store, quotas, self.runner, settings)
@@ -204,16 +240,24 @@ class VideoBot(commands.Bot):
             modlog=modlog,
             finished=FinishedVideos(self.store, video_api, settings.provider),
         )
-        resume = asyncio.create_task(self._resume_when_ready(resume_up_to), name="resume-jobs")
-        resources.push_async_callback(_cancel_and_wait, resume)
+        adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
+        resources.push_async_callback(_cancel_and_wait, adopting)
 
-    async def _resume_when_ready(self, up_to_id: int) -> None:
-        # After READY, so that each server's upload limit is known when a resumed video is delivered.
+    async def _lease_when_ready(self) -> None:
+        # Adopting waits for READY on every shard, so that the shard count is known (DISCORD_SHARD_COUNT=auto)
+        # and each server's upload limit is known when an adopted video is delivered. Renewing starts at once.
         await self.wait_until_ready()
-        try:
-            await self.runner.resume_unfinished(up_to_id)
-        except Exception:
-            log.exception("resuming unfinished jobs failed")
+        self.runner.adopt_for(self.running_shards)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info("shard %d of %d ready: %d server(s)", shard_id, self.shard_count or 1, servers)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self._identify.before_identify(shard_id or 0)
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
 
     async def load_initial_extensions(self) -> None:
         """Load the cogs named in `initial_extensions`, in order."""
@@ -223,7 +267,11 @@ class VideoBot(commands.Bot):
     async def sync_commands(self) -> None:
         """Register the slash commands, to the development guild if set (instant) else globally, but only
         when they changed since the last sync: command syncs have a small rate limit of their own, and a
-        bot restarted twice in a minute must not wait for it."""
+        bot restarted twice in a minute must not wait for it. Commands belong to the application, not to a
+        process: only the process running shard 0 syncs them, once per deployment however many processes start."""
+        if not self.runs_shard_zero:
+            log.info("slash commands are synced by the process that runs shard 0")
+            return
         guild = discord.Object(id=self.settings.dev_guild_id) if self.settings.dev_guild_id is not None else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)

@@ -72,8 +72,10 @@ class Actors:
         data: dict[str, Any],
         source: StoredMessage | None = None,
     ) -> InteractionRecord:
-        if self._fake.gateway.intents is None:
-            raise FakeDiscordError("the bot has not connected to the gateway; nothing would receive the interaction")
+        if not self._fake.gateway.serves(channel.guild_id):
+            raise FakeDiscordError(
+                "no gateway session of the bot serves this guild's shard; nothing would receive the interaction"
+            )
         interaction_id = self._world.ids.next()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         payload = payloads.interaction(

@@ -64,9 +64,8 @@ class ChannelRoutes(RouteHelpers):
         return Reply(200, {"url": self._fake.gateway_url})
 
     async def get_gateway_bot(self, request: web.Request) -> Reply:
-        """GET /gateway/bot (only AutoShardedClient asks)."""
-        limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-        return Reply(200, {"url": self._fake.gateway_url, "shards": 1, "session_start_limit": limit})
+        """GET /gateway/bot: the recommended shard count and the session start limit."""
+        return Reply(200, self._fake.gateway.bot_info(self._fake.gateway_url))
 
     # ---- commands ------------------------------------------------------------------------------------------
     def _command_scope(self, application_id: str, guild_id: str | None) -> int | None:

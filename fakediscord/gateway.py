@@ -1,148 +1,54 @@
-"""The gateway websocket: HELLO, heartbeats, IDENTIFY/READY, RESUME with replay, intents, dispatch."""
+"""The gateway websocket: HELLO, heartbeats, IDENTIFY/READY, RESUME with replay, intents, shards, dispatch.
+
+One application, any number of sessions: one per shard (a later IDENTIFY of the same shard takes its place).
+Each event goes to the session of the shard that owns its guild (see sessions.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from . import payloads
+from .sessions import (
+    ACK,
+    DISPATCH,
+    EVENT_INTENTS,
+    GUILD_MEMBERS,
+    HEARTBEAT,
+    HEARTBEAT_INTERVAL_MS,
+    HELLO,
+    IDENTIFY,
+    INVALID_SESSION,
+    INVALID_SHARD,
+    MAX_GUILDS_PER_SHARD,
+    MESSAGE_CONTENT,
+    PRESENCE,
+    REQUEST_MEMBERS,
+    RESUME,
+    SHARDING_REQUIRED,
+    VOICE,
+    Connection,
+    GrantedIntents,
+    IdentifyRecord,
+    Session,
+    guild_of_event,
+    parse_shard,
+    shard_of,
+)
 from .world import World
 
 log = logging.getLogger(__name__)
 
-# Opcodes.
-DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, ACK = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-)
-
-# Intents.
-GUILDS = 1 << 0
-GUILD_MEMBERS = 1 << 1
-GUILD_PRESENCES = 1 << 8
-GUILD_MESSAGES = 1 << 9
-GUILD_MESSAGE_REACTIONS = 1 << 10
-MESSAGE_CONTENT = 1 << 15
-
-HEARTBEAT_INTERVAL_MS = 41250
-
-EVENT_INTENTS: dict[str, int] = {
-    "GUILD_CREATE": GUILDS,
-    "GUILD_UPDATE": GUILDS,
-    "GUILD_DELETE": GUILDS,
-    "GUILD_ROLE_CREATE": GUILDS,
-    "GUILD_ROLE_UPDATE": GUILDS,
-    "GUILD_ROLE_DELETE": GUILDS,
-    "CHANNEL_CREATE": GUILDS,
-    "CHANNEL_UPDATE": GUILDS,
-    "CHANNEL_DELETE": GUILDS,
-    "THREAD_CREATE": GUILDS,
-    "THREAD_UPDATE": GUILDS,
-    "THREAD_DELETE": GUILDS,
-    "THREAD_MEMBER_UPDATE": GUILDS,
-    "GUILD_MEMBER_ADD": GUILD_MEMBERS,
-    "GUILD_MEMBER_UPDATE": GUILD_MEMBERS,
-    "GUILD_MEMBER_REMOVE": GUILD_MEMBERS,
-    "THREAD_MEMBERS_UPDATE": GUILD_MEMBERS,
-    "MESSAGE_CREATE": GUILD_MESSAGES,
-    "MESSAGE_UPDATE": GUILD_MESSAGES,
-    "MESSAGE_DELETE": GUILD_MESSAGES,
-    "MESSAGE_REACTION_ADD": GUILD_MESSAGE_REACTIONS,
-    "MESSAGE_REACTION_REMOVE": GUILD_MESSAGE_REACTIONS,
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class GrantedIntents:
-    """Which privileged intents the fake application has been granted (the developer-portal switches)."""
-
-    message_content: bool = True
-    members: bool = False
-    presences: bool = False
-
-    def refused(self, requested: int) -> int:
-        """The privileged bits in ``requested`` that are not granted (a non-zero result means close 4014)."""
-        missing = 0
-        if requested & MESSAGE_CONTENT and not self.message_content:
-            missing |= MESSAGE_CONTENT
-        if requested & GUILD_MEMBERS and not self.members:
-            missing |= GUILD_MEMBERS
-        if requested & GUILD_PRESENCES and not self.presences:
-            missing |= GUILD_PRESENCES
-        return missing
-
-
-_CLOSE = object()
-
-
-class _Connection:
-    """One websocket; a writer task sends queued frames in order so ``dispatch`` can stay synchronous."""
-
-    def __init__(self, ws: web.WebSocketResponse, path: str) -> None:
-        self.ws = ws
-        self.path = path
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        self.session: _Session | None = None
-        self.close_code: int | None = None
-        self.writer: asyncio.Task[None] | None = None
-
-    def send(self, frame: str) -> None:
-        """Queue a text frame."""
-        self.queue.put_nowait(frame)
-
-    def close(self, code: int) -> None:
-        """Close after the frames already queued (the first code wins)."""
-        if self.close_code is None:
-            self.close_code = code
-            self.queue.put_nowait(_CLOSE)
-
-    async def run_writer(self) -> None:
-        """Send queued frames in order until closed."""
-        try:
-            while True:
-                frame = await self.queue.get()
-                if frame is _CLOSE:
-                    await self.ws.close(code=self.close_code or 1000)
-                    return
-                await self.ws.send_str(frame)
-        except (ConnectionResetError, RuntimeError):
-            # The peer went away mid-send; the reader side notices and cleans up.
-            return
-
-
-@dataclasses.dataclass
-class _Session:
-    session_id: str
-    intents: int
-    seq: int = 0
-    backlog: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    connection: _Connection | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class IdentifyRecord:
-    """What the client sent in one IDENTIFY (token left out)."""
-
-    intents: int
-    properties: dict[str, Any]
-    path: str
+__all__ = ["Gateway", "GrantedIntents", "IdentifyRecord"]
 
 
 class Gateway:
@@ -160,29 +66,73 @@ class Gateway:
         self._granted = granted
         self._resume_url = resume_url
         self._on_change = on_change
-        self._session: _Session | None = None
-        self._connections: set[_Connection] = set()
+        self._sessions: dict[tuple[int, int], Session] = {}  # the current session of each shard
+        self._connections: set[Connection] = set()
         self.identifies: list[IdentifyRecord] = []
         self.resumes: list[str] = []
         self.close_codes: list[int] = []
         self.internal_errors: list[str] = []
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        # GET /gateway/bot: the shard count Discord recommends (None: one per 1,000 guilds, as Discord roughly
+        # does), and the session start limit (IDENTIFYs a day; how many may start per 5 seconds).
+        self.recommended_shards: int | None = None
+        self.max_concurrency = 1
+        self.session_start_total = 1000
 
     # ---- public --------------------------------------------------------------------------------------------
     @property
     def intents(self) -> int | None:
-        """Intents of the current session (None before the first IDENTIFY)."""
-        return None if self._session is None else self._session.intents
+        """Intents of the newest session (None before the first IDENTIFY)."""
+        session = self._newest()
+        return None if session is None else session.intents
 
     @property
     def connected(self) -> bool:
-        """Whether a session currently has a live socket."""
-        return self._session is not None and self._session.connection is not None
+        """Whether the newest session has a live socket."""
+        session = self._newest()
+        return session is not None and session.connection is not None
+
+    @property
+    def shards(self) -> list[tuple[int, int]]:
+        """The ``(shard_id, num_shards)`` of every session with a live socket, in order."""
+        return sorted(shard for shard, session in self._sessions.items() if session.connection is not None)
+
+    def bot_info(self, url: str) -> dict[str, Any]:
+        """What GET /gateway/bot answers now."""
+        remaining = max(0, self.session_start_total - len(self.identifies))
+        return {
+            "url": url,
+            "shards": self.recommended_shards or max(1, -(-len(self._world.guilds) // 1000)),
+            "session_start_limit": {
+                "total": self.session_start_total, "remaining": remaining, "reset_after": 86_400_000,
+                "max_concurrency": self.max_concurrency,
+            },
+        }
+
+    def sent(self, shard: tuple[int, int]) -> list[str]:
+        """The names of the events sent to that shard's current session, in order (for assertions)."""
+        session = self._sessions.get(shard)
+        return [] if session is None else [json.loads(frame)["t"] for _, frame in session.backlog]
+
+    def serves(self, guild_id: int) -> bool:
+        """Whether a session (connected or waiting to RESUME) would receive this guild's events."""
+        return any(session.receives(guild_id) for session in self._sessions.values())
+
+    def session_of(self, guild_id: int | None) -> tuple[int, int] | None:
+        """The shard whose session receives this guild's events (None: no session does)."""
+        return next((shard for shard, s in self._sessions.items() if s.receives(guild_id)), None)
 
     def dispatch(self, event: str, payload: dict[str, Any], *, without_content: dict[str, Any] | None = None) -> None:
-        """Send (or buffer for RESUME) one dispatch, honouring intents; ``without_content`` is the stripped form."""
-        session = self._session
-        if session is None:
-            return
+        """Send (or buffer for RESUME) one dispatch to the shard that owns its guild, honouring intents;
+        ``without_content`` is the stripped form."""
+        guild_id = guild_of_event(event, payload)
+        for session in list(self._sessions.values()):
+            if session.receives(guild_id):
+                self._send(session, event, payload, without_content)
+
+    def _send(
+        self, session: Session, event: str, payload: dict[str, Any], without_content: dict[str, Any] | None = None
+    ) -> None:
         required = EVENT_INTENTS.get(event, 0)
         if required and not session.intents & required:
             return
@@ -194,9 +144,12 @@ class Gateway:
         if session.connection is not None:
             session.connection.send(frame)
 
-    def drop(self, code: int = 4000) -> None:
-        """Close the current socket as a network failure would; later events wait in the backlog for RESUME."""
-        session = self._session
+    def drop(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close a session's socket (the newest, or shard ``shard``'s) as a network failure would; later events
+        wait in its backlog for RESUME."""
+        session = self._newest() if shard is None else next(
+            (s for (shard_id, _), s in self._sessions.items() if shard_id == shard), None
+        )
         if session is None or session.connection is None:
             raise RuntimeError("no gateway connection to drop")
         connection = session.connection
@@ -205,8 +158,11 @@ class Gateway:
         connection.close(code)
 
     def invalidate_session(self) -> None:
-        """Forget the session so the next RESUME gets INVALID_SESSION (d=false)."""
-        self._session = None
+        """Forget every session so the next RESUME gets INVALID_SESSION (d=false)."""
+        self._sessions.clear()
+
+    def _newest(self) -> Session | None:
+        return next(reversed(self._sessions.values()), None)
 
     async def close(self) -> None:
         """Close every socket and wait for their writer tasks."""
@@ -226,7 +182,7 @@ class Gateway:
         """aiohttp handler for one gateway connection."""
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
-        connection = _Connection(ws, request.path)
+        connection = Connection(ws, request.path)
         connection.writer = asyncio.create_task(connection.run_writer(), name="fake-discord-gateway-writer")
         self._connections.add(connection)
         connection.send(json.dumps({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}}))
@@ -257,7 +213,7 @@ class Gateway:
             self._on_change()
         return ws
 
-    def _on_frame(self, connection: _Connection, frame: dict[str, Any]) -> None:
+    def _on_frame(self, connection: Connection, frame: dict[str, Any]) -> None:
         op, raw = frame.get("op"), frame.get("d")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if op == HEARTBEAT:
@@ -271,14 +227,14 @@ class Gateway:
         elif connection.session is None:
             connection.close(4003)  # Not authenticated.
         elif op == REQUEST_MEMBERS:
-            self._request_members(data)
+            self._request_members(connection.session, data)
         elif op in (PRESENCE, VOICE):
             return
         else:
             connection.close(4001)  # Unknown opcode.
         self._on_change()
 
-    def _identify(self, connection: _Connection, data: dict[str, Any]) -> None:
+    def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
         if connection.session is not None:
             connection.close(4005)  # Already authenticated.
             return
@@ -286,35 +242,50 @@ class Gateway:
             connection.close(4004)
             return
         intents = int(data.get("intents", 0))
+        shard = parse_shard(data.get("shard"))
+        sent = data.get("shard")
         self.identifies.append(
-            IdentifyRecord(intents=intents, properties=data.get("properties", {}), path=connection.path)
+            IdentifyRecord(
+                intents=intents, properties=data.get("properties", {}), path=connection.path,
+                shard=shard if sent is not None else None, at=time.monotonic(),
+            )
         )
+        if shard is None:
+            connection.close(INVALID_SHARD)
+            return
         if self._granted.refused(intents):
             connection.close(4014)
             return
-        session = _Session(session_id=secrets.token_hex(16), intents=intents, connection=connection)
-        self._session = session
+        guilds = [g for g in self._world.guilds.values() if shard_of(g.id, shard[1]) == shard[0]]
+        if len(guilds) > self.max_guilds_per_shard:
+            connection.close(SHARDING_REQUIRED)
+            return
+        session = Session(
+            session_id=secrets.token_hex(16), intents=intents, shard=shard, sharded=sent is not None,
+            connection=connection,
+        )
+        self._sessions.pop(shard, None)  # a new IDENTIFY of a shard replaces its session
+        self._sessions[shard] = session
         connection.session = session
         flags = payloads.application_flags(
             message_content=self._granted.message_content,
             members=self._granted.members,
             presences=self._granted.presences,
         )
-        self.dispatch(
-            "READY",
-            payloads.ready(
-                self._world, session_id=session.session_id, resume_gateway_url=self._resume_url(), flags=flags
-            ),
+        ready = payloads.ready(
+            self._world, session_id=session.session_id, resume_gateway_url=self._resume_url(), flags=flags,
+            guild_ids=[g.id for g in guilds], shard=list(shard) if session.sharded else None,
         )
-        for guild in self._world.guilds.values():
-            self.dispatch("GUILD_CREATE", payloads.guild_create(self._world, guild))
+        self._send(session, "READY", ready)
+        for guild in guilds:
+            self._send(session, "GUILD_CREATE", payloads.guild_create(self._world, guild))
 
-    def _resume(self, connection: _Connection, data: dict[str, Any]) -> None:
-        session = self._session
+    def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         if data.get("token") != self._world.bot_token:
             connection.close(4004)
             return
-        if session is None or data.get("session_id") != session.session_id:
+        session = next((s for s in self._sessions.values() if s.session_id == data.get("session_id")), None)
+        if session is None:
             connection.send(json.dumps({"op": INVALID_SESSION, "d": False}))
             return
         if session.connection is not None and session.connection is not connection:
@@ -329,12 +300,11 @@ class Gateway:
             if seq > last_seen:
                 connection.send(frame)
         # discord.py writes into the RESUMED payload, so it must be an object, not null.
-        self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
+        self._send(session, "RESUMED", {"_trace": ["fake-discord"]})
 
-    def _request_members(self, data: dict[str, Any]) -> None:
+    def _request_members(self, session: Session, data: dict[str, Any]) -> None:
         guild = self._world.guilds.get(int(data["guild_id"]))
-        session = self._session
-        if guild is None or session is None:
+        if guild is None or not session.receives(guild.id):
             return
         members = list(guild.members.values())
         user_ids = {int(u) for u in data.get("user_ids") or []}
@@ -348,4 +318,4 @@ class Gateway:
             limit = int(data.get("limit") or 0)
             if limit:
                 members = members[:limit]
-        self.dispatch("GUILD_MEMBERS_CHUNK", payloads.members_chunk(guild, data.get("nonce"), members))
+        self._send(session, "GUILD_MEMBERS_CHUNK", payloads.members_chunk(guild, data.get("nonce"), members))

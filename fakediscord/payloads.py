@@ -340,12 +340,24 @@ def application_flags(*, message_content: bool, members: bool, presences: bool) 
     return flags
 
 
-def ready(world: World, *, session_id: str, resume_gateway_url: str, flags: int) -> dict[str, Any]:
-    """READY (``session_id``, ``resume_gateway_url`` and ``guilds`` are required by discord.py)."""
+def ready(
+    world: World,
+    *,
+    session_id: str,
+    resume_gateway_url: str,
+    flags: int,
+    guild_ids: list[int] | None = None,
+    shard: list[int] | None = None,
+) -> dict[str, Any]:
+    """READY (``session_id``, ``resume_gateway_url`` and ``guilds`` are required by discord.py): the guilds of the
+    session's shard (all by default), and ``shard`` when the session IDENTIFYed with one."""
+    ids = list(world.guilds) if guild_ids is None else guild_ids
+    extra: dict[str, Any] = {} if shard is None else {"shard": shard}
     return {
         "v": GATEWAY_VERSION,
         "user": {**current_user(world.bot_user)},
-        "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+        "guilds": [{"id": str(g), "unavailable": True} for g in ids],
+        **extra,
         "session_id": session_id,
         "session_type": "normal",
         "resume_gateway_url": resume_gateway_url,

@@ -46,6 +46,9 @@ class FakeDiscord:
         fail_on_429: bool = True,
         presences_intent_granted: bool = False,
         bot_name: str = "VideoBot",
+        recommended_shards: int | None = None,
+        max_concurrency: int = 1,
+        session_start_total: int = 1000,
     ) -> None:
         self.message_content_granted = message_content_granted
         self.members_intent_granted = members_intent_granted
@@ -67,6 +70,9 @@ class FakeDiscord:
             resume_url=lambda: self.resume_gateway_url,
             on_change=self.notify_change,
         )
+        self.gateway.recommended_shards = recommended_shards
+        self.gateway.max_concurrency = max_concurrency
+        self.gateway.session_start_total = session_start_total
         # Watchers see what people's own Discord clients would be shown (see feed.py): every dispatch, and
         # what only one person sees (ephemeral messages, how their interactions went).
         self.watchers: list[Watcher] = []
@@ -188,14 +194,17 @@ class FakeDiscord:
         *,
         everyone_permissions: PermissionValue = DEFAULT_EVERYONE,
         bot_permissions: PermissionValue = BOT_ROLE_DEFAULT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """Create a guild the bot is in (GUILD_CREATE if already connected)."""
+        """Create a guild the bot is in (GUILD_CREATE if already connected); ``shard=(shard_id, num_shards)`` gives
+        it an id that shard owns (``(guild_id >> 22) % num_shards == shard_id``)."""
         return self.world.create_guild(
             name,
             owner=owner,
             premium_tier=premium_tier,
             everyone_permissions=everyone_permissions,
             bot_permissions=bot_permissions,
+            shard=shard,
         )
 
     @staticmethod
@@ -392,9 +401,10 @@ class FakeDiscord:
             payload = {"id": payload["id"], "channel_id": payload["channel_id"], "guild_id": str(message.guild_id)}
         self.show(event, payload, only_user_id=message.ephemeral_user_id)
 
-    def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's socket abruptly; the client must RESUME and gets the missed events replayed."""
-        self.gateway.drop(code)
+    def drop_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the bot's socket (the newest session's, or shard ``shard``'s) abruptly; the client must RESUME
+        and gets the missed events replayed."""
+        self.gateway.drop(code, shard=shard)
 
     # ---- interactions --------------------------------------------------------------------------------------
     def register_interaction(self, record: InteractionRecord) -> None:

@@ -36,6 +36,17 @@ class SnowflakeGenerator:
         return ((ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 17) | (self._process << 12) | self._increment
 
 
+    def next_on_shard(self, shard_id: int, num_shards: int) -> int:
+        """A new snowflake that, as a guild id, belongs to that shard: ``(id >> 22) % num_shards == shard_id``.
+
+        The shard is the id's millisecond modulo ``num_shards``, so the id takes the next such millisecond
+        (at most ``num_shards - 1`` ms ahead; later ids follow it, never going backwards)."""
+        ms = max(int(time.time() * 1000), self._last_ms + 1)
+        ms += (shard_id - (ms - DISCORD_EPOCH_MS)) % num_shards
+        self._last_ms, self._increment = ms, 0
+        return ((ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 17) | (self._process << 12)
+
+
 def snowflake_time(snowflake: int) -> dt.datetime:
     """Return the UTC creation time encoded in a snowflake."""
     ms = (snowflake >> 22) + DISCORD_EPOCH_MS

@@ -79,9 +79,12 @@ class World:
         premium_tier: int = 0,
         everyone_permissions: PermissionValue = DEFAULT_EVERYONE,
         bot_permissions: PermissionValue = BOT_ROLE_DEFAULT,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """Create a guild with @everyone, the bot's managed role, the owner and the bot as members."""
-        guild = Guild(self, self.ids.next(), name, owner.id, premium_tier)
+        """Create a guild with @everyone, the bot's managed role, the owner and the bot as members; ``shard``
+        gives it an id that shard owns."""
+        guild_id = self.ids.next() if shard is None else self.ids.next_on_shard(*shard)
+        guild = Guild(self, guild_id, name, owner.id, premium_tier)
         guild.roles[guild.id] = Role(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=as_int(everyone_permissions)
         )

@@ -17,27 +17,25 @@ def settings_for(tmp_path: Path, **extra: str):
 
 @pytest.mark.parametrize("extension", EXTENSIONS)
 async def test_each_extension_loads_offline(tmp_path: Path, extension: str) -> None:
-    bot = VideoBot(settings_for(tmp_path), extensions=[extension])
-    await bot.open_resources()
-    await bot.load_initial_extensions()
-    assert extension in bot.extensions
-    await bot.close()
+    async with VideoBot(settings_for(tmp_path), extensions=[extension]) as bot:
+        await bot.open_resources()
+        await bot.load_initial_extensions()
+        assert extension in bot.extensions
     assert bot.http_session.closed
 
 
 async def test_all_extensions_register_their_commands(tmp_path: Path) -> None:
-    bot = VideoBot(settings_for(tmp_path, VIDEO_MODELS="sora-2,veo3.1-fast"))
-    await bot.open_resources()
-    await bot.load_initial_extensions()
-    commands = {c.name: c for c in bot.tree.get_commands()}
-    assert "video" in commands
-    video = commands["video"].to_dict(bot.tree)
+    async with VideoBot(settings_for(tmp_path, VIDEO_MODELS="sora-2,veo3.1-fast")) as bot:
+        await bot.open_resources()
+        await bot.load_initial_extensions()
+        commands = {c.name: c for c in bot.tree.get_commands()}
+        assert "video" in commands
+        video = commands["video"].to_dict(bot.tree)
     options = {o["name"]: o for o in video["options"]}
     assert [c["value"] for c in options["model"]["choices"]] == ["sora-2", "veo3.1-fast"]
     assert [c["value"] for c in options["duration"]["choices"]] == [8, 10, 15]
     assert options["prompt"]["max_length"] == 2000 and options["prompt"]["required"]
     assert options["image"]["type"] == 11  # an attachment
-    await bot.close()
 
 
 def test_intents_are_minimal_and_content_only_when_enabled(tmp_path: Path) -> None:

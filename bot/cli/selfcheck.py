@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.core.config import Settings, database_url_secrets, display_database_url
+from bot.core.sharding import Shards
 from bot.store import Store, is_database_url
 
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=8)
@@ -74,14 +75,45 @@ async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> C
     return CheckResult(True, "Discord", f"logged in as {body.get('username', '?')} (id {body.get('id', '?')})")
 
 
+def shards_run(settings: Settings) -> str:
+    """Which shards this process runs, in words."""
+    if settings.shard_count is None:
+        return "every shard, as many as Discord recommends"
+    ids = settings.shard_ids if settings.shard_ids is not None else tuple(range(settings.shard_count))
+    return str(Shards(settings.shard_count, ids))
+
+
+async def check_shards(settings: Settings, session: aiohttp.ClientSession) -> CheckResult:
+    """Which shards this process runs, beside what Discord recommends and how many session starts are left."""
+    base = settings.discord_api_base_url or DISCORD_API
+    headers = {"Authorization": f"Bot {settings.discord_token.reveal()}"}
+    mine = f"this process runs {shards_run(settings)}"
+    try:
+        async with session.get(f"{base}/gateway/bot", headers=headers, timeout=PROBE_TIMEOUT) as response:
+            body = await response.json(content_type=None) if response.status == 200 else None
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("session_start_limit"), dict):
+        return CheckResult(True, "shards", f"{mine} (Discord's recommendation could not be read)")
+    recommended, limit = body.get("shards"), body["session_start_limit"]
+    starts = f"{limit.get('remaining')} of {limit.get('total')} session starts left today"
+    if limit.get("remaining") == 0:
+        hours = int(limit.get("reset_after", 0)) / 3_600_000
+        return CheckResult(False, "shards", f"{mine}, but Discord allows no more session starts for {hours:.1f} h")
+    advice = ""
+    if settings.shard_count is not None and isinstance(recommended, int) and recommended > settings.shard_count:
+        advice = f"; raise DISCORD_SHARD_COUNT to {recommended} (Discord refuses 2,500 servers or more on one shard)"
+    return CheckResult(True, "shards", f"{mine}; Discord recommends {recommended}; {starts}{advice}")
+
+
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, the network ones concurrently."""
     database = await check_database(settings.database_url.reveal() or settings.database_path)
     async with aiohttp.ClientSession() as session:
-        api, discord_login = await asyncio.gather(
-            check_video_api(settings, session), check_discord(settings, session)
+        api, discord_login, shards = await asyncio.gather(
+            check_video_api(settings, session), check_discord(settings, session), check_shards(settings, session)
         )
-    return [database, api, discord_login]
+    return [database, api, discord_login, shards]
 
 
 def _scrubbed(exc: BaseException, target: Path | str) -> str:

@@ -13,11 +13,13 @@ from dotenv import dotenv_values
 
 from bot.core.catalog import DEFAULT_PROVIDER, ProfileError, ProviderProfile, load_profile
 from bot.core.periods import PERIODS, Period
+from bot.core.sharding import parse_shard_ids
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
+DISCORD_GLOBAL_LIMIT: Final = 50  # REST requests per second per bot token, every process together (Discord's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,16 @@ class Settings:
     default_quota_period: Period = "day"
     history_max_turns: int = 20
     reencode_videos: bool = True  # re-encode a video larger than a server's upload limit so it plays inline
+    # Gateway shards: how many the bot has (None: as many as Discord recommends), and which this process runs
+    # (None: all of them). Several processes sharing one database each run some, all with the same count.
+    shard_count: int | None = 1
+    shard_ids: tuple[int, ...] | None = None
+    # Seconds a process may go without renewing its jobs' leases before another process adopts them.
+    job_lease_timeout: float = 30.0
+    # This process's share of Discord's global REST limit (50 a second per bot token, all processes together).
+    rest_per_second: int = 44
+    # DISCORD_API_BASE_URL is a REST proxy that paces the global limit for every process: do not pace it here.
+    rest_proxy: bool = False
     simulate: bool = field(default=False)
     # The reseller family spoken to: models, how options and pictures reach it, how tasks are recovered.
     provider: ProviderProfile = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER))
@@ -160,6 +172,12 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
     if base_url is None and not simulate:
         env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
+    shard_count = env.shard_count("DISCORD_SHARD_COUNT")
+    shard_ids = env.shard_ids("DISCORD_SHARD_IDS", shard_count)
+    discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL")
+    rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
+    if rest_proxy and discord_api_base_url is None:
+        env.report("DISCORD_REST_PROXY", "is true, but DISCORD_API_BASE_URL does not name the proxy")
     quota_period = env.choice("DEFAULT_QUOTA_PERIOD", PERIODS, default="day", normalise=str.lower)
 
     return Settings(
@@ -173,7 +191,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_model=default_model,
         log_level=log_level,
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
-        discord_api_base_url=env.optional_url("DISCORD_API_BASE_URL"),
+        discord_api_base_url=discord_api_base_url,
         discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
         trusted_media_origins=env.origins("TRUSTED_MEDIA_ORIGINS"),
         stream_read_timeout=env.number("VIDEO_API_READ_TIMEOUT", default=120.0, minimum=1.0),
@@ -186,6 +204,14 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         reencode_videos=env.flag("REENCODE_VIDEOS", default=True),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        job_lease_timeout=env.number("JOB_LEASE_TIMEOUT", default=30.0, minimum=2.0),
+        rest_per_second=env.integer(
+            "DISCORD_REST_PER_SECOND", default=44, minimum=1, maximum=DISCORD_GLOBAL_LIMIT,
+            too_high="Discord allows 50 a second for the whole bot, every process together",
+        ),
+        rest_proxy=rest_proxy,
         simulate=simulate,
         provider=provider,
     )
@@ -255,7 +281,7 @@ class _Reader:
         self.report(name, f"must be true or false, not '{value}'")
         return default
 
-    def integer(self, name: str, *, default: int, minimum: int) -> int:
+    def integer(self, name: str, *, default: int, minimum: int, maximum: int | None = None, too_high: str = "") -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -266,6 +292,9 @@ class _Reader:
             return default
         if number < minimum:
             self.report(name, f"must be at least {minimum}, not {number}")
+            return default
+        if maximum is not None and number > maximum:
+            self.report(name, f"must be at most {maximum}, not {number}" + (f" ({too_high})" if too_high else ""))
             return default
         return number
 
@@ -282,6 +311,23 @@ class _Reader:
             self.report(name, f"must be at least {minimum:g}, not {value}")
             return default
         return number
+
+    def shard_count(self, name: str) -> int | None:
+        value = self._raw(name)
+        if value is not None and value.lower() == "auto":
+            return None
+        if value is not None and not value.isdigit():
+            self.report(name, f"must be a whole number of shards, or auto, not '{value}'")
+            return 1
+        return self.integer(name, default=1, minimum=1)
+
+    def shard_ids(self, name: str, count: int | None) -> tuple[int, ...] | None:
+        value = self._raw(name)
+        try:
+            return None if value is None else parse_shard_ids(value, count)
+        except ValueError as error:
+            self.report(name, str(error))
+            return None
 
     def snowflake(self, name: str) -> int | None:
         value = self._raw(name)

@@ -4,6 +4,7 @@ The final state is shown *before* the end is recorded: a crash in between makes 
 rather than lose it. What is recorded depends on what Discord accepted: a video that could be shown nowhere
 is not charged. A Cancel is an intent recorded in the database before any work stops; the video's result is
 saved only if no Cancel came first, so exactly one of the two wins, in this process or after a restart.
+Only the process holding the job's lease ends it: one that finds the job adopted by another stops quietly.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class JobExecution:
         quotas: QuotaService,
         history_max_turns: int,
         ended: JobEnded,
+        owner: str,
     ) -> None:
         self._store = store
         self._engine = engine
@@ -70,12 +72,18 @@ class JobExecution:
         self._quotas = quotas
         self._history_max_turns = history_max_turns
         self._ended = ended
+        self._owner = owner
         # Jobs past the point where a Cancel can stop them: their result is saved, or their end has begun.
         self.settled: set[int] = set()
         self.closing = False  # set by the runner on shutdown: a cancelled job then stays resumable
+        self.lost: set[int] = set()  # jobs another process adopted: cancelled here without being ended
 
-    async def run(self, job_id: int) -> None:
-        """Make the job's video (or resume it) and end it; a recorded Cancel ends it as cancelled."""
+    async def run(self, job_id: int, *, interrupted: bool = False) -> None:
+        """Make the job's video (or resume it) and end it; a recorded Cancel ends it as cancelled.
+
+        The runner has marked the job running. `interrupted`: it was running without a task ID when this
+        process took it over, so the service may or may not have started it; it is failed, never sent again.
+        """
         try:
             job = await self._store.jobs.get(job_id)
             if job.status.finished:
@@ -84,10 +92,10 @@ class JobExecution:
             if job.cancel_requested:
                 await self._end_cancelled(job, places, progress_state(job))
                 return
-            outcome, state = await self._make(job, places)
+            outcome, state = await self._make(job, places, interrupted=interrupted)
         except asyncio.CancelledError:
-            if self.closing:
-                raise  # shutting down: the job stays unfinished, and the next start resumes it
+            if self.closing or job_id in self.lost:
+                raise  # shutting down, or adopted elsewhere: the job stays unfinished for its next holder
             # Stopped by a recorded Cancel (the runner cancels nothing else), even before it began.
             current = asyncio.current_task()
             if current is not None:
@@ -125,15 +133,12 @@ class JobExecution:
 
     # --- making the video -------------------------------------------------------------------------
 
-    async def _make(self, job: Job, places: Places) -> tuple[Outcome, ProgressState]:
-        was_running_without_task = job.status is JobStatus.RUNNING and job.task_id is None
-        await self._store.jobs.mark_running(job.id)
-        job = await self._store.jobs.get(job.id)
+    async def _make(self, job: Job, places: Places, *, interrupted: bool) -> tuple[Outcome, ProgressState]:
         history = await self._history(job)
         state = progress_state(job, phase=Phase.WAITING, trimmed_to=history.trimmed_to)
         if job.result_turn_id is not None:
             return await self._saved_outcome(job.result_turn_id), state
-        if was_running_without_task:
+        if interrupted:
             # The stream was open when the bot stopped and no task ID had arrived: the service may or may
             # not have started it, and re-sending could make (and bill) a second video.
             return GenerationFailed(INTERRUPTED_BY_RESTART, "interrupted"), state
@@ -173,7 +178,18 @@ class JobExecution:
 
     # --- ending it --------------------------------------------------------------------------------
 
+    async def _still_ours(self, job: Job) -> bool:
+        """Whether this process still holds the job's lease, checked (and renewed) just before ending it: a
+        process that was silent long enough for another to adopt the job leaves the end to the adopter."""
+        if await self._store.leases.claim(job.id, self._owner):
+            return True
+        if not (await self._store.jobs.get(job.id)).status.finished:
+            log.warning("job %s is held by another process now; leaving its end to that process", job.id)
+        return False
+
     async def _conclude(self, job: Job, places: Places, state: ProgressState, outcome: Outcome) -> None:
+        if not await self._still_ours(job):
+            return
         now = self._store.db.clock()
         task_id = outcome.task_id or state.task_id
         if isinstance(outcome, GenerationFailed):
@@ -227,6 +243,8 @@ class JobExecution:
         return turn.id
 
     async def _end_cancelled(self, job: Job, places: Places, state: ProgressState) -> None:
+        if not await self._still_ours(job):
+            return
         self.settled.add(job.id)
         by = job.cancel_requested_by
         cancelled = dataclasses.replace(

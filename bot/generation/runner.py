@@ -1,27 +1,35 @@
-"""JobRunner: owns every generation task — the waiting line, concurrency caps, resume, stop and shutdown.
+"""JobRunner: owns every generation task — the waiting line, concurrency caps, leases, stop and shutdown.
 
-A job waits in the bot's own line while a cap (all servers, or its server) is full, then runs as a task of
-its own through `JobExecution`. The caps are for new submissions: a resumed job whose task the vendor is
-already making only polls, and neither waits for nor takes a place. How many videos one member may have
-under way is decided once, at admission (bot/quotas/admission.py), so the line never second-guesses it.
-Shutdown cancels the tasks without ending the jobs: the next start resumes them from their saved task IDs.
+A job waits in the bot's own line until the caps (all servers, its server) leave room, counted in the database
+across every process that shares it, then runs as a task of its own through `JobExecution`. The caps are for
+new submissions: a job taken over while its task is already being made only polls, and neither waits for nor
+takes a place. How many videos one member may have under way is decided once, at admission
+(bot/quotas/admission.py), so the line never second-guesses it.
+
+Each job is held through a lease (bot/generation/leasing.py): claimed when admitted, renewed by a heartbeat,
+released on a clean shutdown. Shutdown cancels the tasks without ending the jobs, so a process (this one
+restarted, or another) adopts and finishes them; a job another process adopted while this one was silent is
+stopped here without being ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
+from bot.core.sharding import Shards
 from bot.core.tasks import TaskGroup
 from bot.generation.engine import GenerationEngine
 from bot.generation.execution import JobExecution, Presenter
+from bot.generation.leasing import LeaseKeeper, LeaseTerms
 from bot.generation.state import Phase, Places, progress_state
 from bot.quotas.admission import QuotaService
-from bot.store import Job, Store
+from bot.store import Job, JobStatus, Store
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +38,28 @@ JobListener = Callable[[Job], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Caps:
-    """How many jobs may generate at once, in all servers together and in one server."""
+    """How many jobs may generate at once, in all servers together and in one server (every process counted)."""
 
     total: int
     per_guild: int
 
 
-QUEUE_REFRESH = 3.0  # seconds between two updates of one message's place in line
+QUEUE_REFRESH: Final = 3.0  # seconds between two updates of one message's place in line
+BOT_FULL: Final = "The bot is at its limit of videos at a time; yours starts as soon as one finishes."
+
+
+def _server_full(cap: int) -> str:
+    return f"Server limit: {cap} video{'s' if cap != 1 else ''} at a time"
 
 
 @dataclass(slots=True)
 class _Ticket:
-    job: Job
+    job: Job  # as it was when it came into line: a job taken over while running tells how it was left
     guild_cap: int
-    # False for a resumed job the vendor is already making: it only polls, so it neither waits for nor
-    # takes a place meant for new submissions.
+    # False for a job taken over while running: the vendor is already making it (or it is to be failed), so
+    # it neither waits for a place nor asks for one; it still counts as generating, being running.
     counts: bool = True
+    reason: str | None = None  # why it is still waiting, as last found (None: not looked at yet)
     shown: tuple[int, str] | None = None  # the queue position and reason last shown
     shown_at: float = -QUEUE_REFRESH
 
@@ -62,22 +76,35 @@ class JobRunner:
         quotas: QuotaService,
         caps: Caps,
         history_max_turns: int,
+        lease: LeaseTerms,
     ) -> None:
         self._store = store
         self._presenter = presenter
         self._caps = caps
+        self._lease = lease
         self._execution = JobExecution(
             store=store, engine=engine, presenter=presenter, quotas=quotas,
-            history_max_turns=history_max_turns, ended=self._job_ended,
+            history_max_turns=history_max_turns, ended=self._job_ended, owner=lease.owner,
         )
+        self._keeper = LeaseKeeper(store, lease, self)
+        self._shards = Shards.all_of(1)
+        self._held: set[int] = set()  # jobs whose lease this process holds
         self._waiting: list[_Ticket] = []
         self._running: dict[int, tuple[_Ticket, asyncio.Task[None]]] = {}
+        self._stopping: set[int] = set()  # jobs a Cancel is already stopping
         self._side_tasks = TaskGroup()
-        self._refresh: asyncio.TimerHandle | None = None  # the next update of places in line, when one is due
+        self._wake = asyncio.Event()  # something changed: look at the line again
+        self._line: asyncio.Task[None] | None = None
+        self._passing = asyncio.Lock()  # one pass over the line at a time: a job is started once
         self._ended_listeners: list[JobListener] = []
         self._started_listeners: list[JobListener] = []
 
     # --- public -----------------------------------------------------------------------------------
+
+    @property
+    def owner(self) -> str:
+        """This process's owner ID in the job leases."""
+        return self._lease.owner
 
     def on_job_ended(self, listener: JobListener) -> None:
         """Call `listener` with the finished job whenever one ends (the moderator log uses this)."""
@@ -87,11 +114,44 @@ class JobRunner:
         """Call `listener` with each job submitted (not resumed) once it is in line (the moderator log uses this)."""
         self._started_listeners.append(listener)
 
+    def keep_leases(self) -> None:
+        """From start-up until shutdown: renew this process's leases, stop what another process adopted and
+        what a Cancel pressed elsewhere ended (see LeaseKeeper)."""
+        self._side_tasks.spawn(self._keeper.run(), "job-leases")
+
+    def adopt_for(self, shards: Shards) -> None:
+        """Once connected to its shards: adopt the lapsed jobs of `shards` (and, later, of the others) at once,
+        then on every heartbeat."""
+        self._shards = self._keeper.shards = shards
+        self._side_tasks.spawn(self._adopt_logged(), "adopt-at-start")
+
+    async def _adopt_logged(self) -> None:
+        try:
+            await self.adopt()
+        except Exception:
+            log.exception("adopting lapsed jobs failed; the next heartbeat tries again")
+
+    async def claim(self, job_id: int) -> None:
+        """Hold a job just admitted, so that no other process takes it while its start is under way."""
+        if self._execution.closing:
+            return  # left unclaimed: whichever process starts next adopts it
+        if await self._store.leases.claim(job_id, self.owner):
+            self._held.add(job_id)
+
     async def submit(self, job_id: int) -> None:
         """Put an accepted job (with its progress message attached) in line."""
+        if self._execution.closing:
+            return  # the start finished during shutdown: the job is adopted by the next process to start
+        await self.claim(job_id)
+        if job_id not in self._held:  # it ended meanwhile, or another process took it for an orphan
+            log.warning("job %s is no longer this process's to start", job_id)
+            return
         job = await self._store.jobs.get(job_id)
         await self._enqueue(job)
-        self._pump()
+        try:
+            await self._pass()  # started, or shown its place in line, before the start is over
+        except Exception:
+            log.exception("starting job %s failed; the line tries again", job_id)
         await self._tell(self._started_listeners, job)
 
     def is_active(self, job_id: int) -> bool:
@@ -101,125 +161,207 @@ class JobRunner:
     def stop(self, job_id: int) -> None:
         """A Cancel of this job was recorded: stop its work here, if it has any that a Cancel can still stop.
 
-        A job whose video is already made (or whose end has begun) is left to finish; a job that is not in
-        this process is ended by whichever start resumes it, which honours the recorded Cancel.
+        A job whose video is already made (or whose end has begun) is left to finish; a job that another
+        process runs is stopped there, by its heartbeat, which looks for recorded Cancels.
         """
-        if job_id in self._execution.settled:
+        if job_id in self._execution.settled or job_id in self._stopping:
             return
         if job_id in self._running:
+            self._stopping.add(job_id)
             self._running[job_id][1].cancel()
             return
         for ticket in self._waiting:
             if ticket.job.id == job_id:
+                self._stopping.add(job_id)
                 self._waiting.remove(ticket)
                 self._side_tasks.spawn(self._end_waiting(job_id), f"cancel-{job_id}")
-                self._pump()
+                self._wake.set()
                 return
 
-    async def resume_unfinished(self, up_to_id: int) -> int:
-        """After a start: put every job an earlier run left queued or running back in line; returns how many.
-
-        `up_to_id` is the newest job when this process opened the database: later jobs are this process's
-        own, perhaps still opening their thread, and must not be taken for orphans. A job that never got
-        its progress message is ended with a word to its member, wherever that can still be said.
-        """
-        resumed = 0
-        for job in await self._store.jobs.unfinished(up_to_id):
-            if self.is_active(job.id):
-                continue  # already in line, never twice
-            if job.message_id is None or job.conversation_id is None:
-                await self._execution.never_started(job)
-                self._execution.settled.discard(job.id)
-                continue
-            await self._enqueue(job, counts=job.task_id is None)
-            resumed += 1
-        self._pump()
-        if resumed:
-            log.info("resumed %d unfinished job(s)", resumed)
-        return resumed
+    async def adopt(self, shards: Shards | None = None) -> int:
+        """Take over the jobs whose lease lapsed (see LeaseKeeper.adopt), for `shards` (by default those given to
+        `adopt_for`); returns how many were put in line. Done at connection and on every heartbeat."""
+        return await self._keeper.adopt(shards or self._shards)
 
     async def shutdown(self) -> None:
-        """Stop every task without ending its job, so the next start resumes it."""
+        """Stop every task without ending its job, then release the leases so another process adopts them at once."""
         self._execution.closing = True
-        if self._refresh is not None:
-            self._refresh.cancel()
         tasks = [task for _, task in self._running.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._side_tasks.close()
         self._waiting.clear()
+        try:
+            released = await self._store.leases.release(self.owner)
+        except Exception:
+            log.exception("releasing the job leases failed; other processes adopt the jobs once they lapse")
+            return
+        if released:
+            log.info("released %d unfinished job(s) for the next process to adopt", released)
+
+    # --- the keeper's side (see leasing.Holder) ----------------------------------------------------
+
+    def held(self) -> set[int]:
+        return set(self._held)
+
+    def forget(self, job_id: int) -> None:
+        self._held.discard(job_id)
+
+    def lose(self, job_id: int) -> None:
+        self._held.discard(job_id)
+        if job_id in self._running:
+            self._execution.lost.add(job_id)
+            self._running[job_id][1].cancel()
+        self._waiting = [t for t in self._waiting if t.job.id != job_id]
+
+    async def take_over(self, jobs: Sequence[Job]) -> int:
+        taken = 0
+        for job in jobs:
+            self._held.add(job.id)
+            try:
+                taken += await self._take_over(job)
+            except Exception:
+                log.exception("taking over job %s failed; letting it go for the next adoption", job.id)
+                await self._let_go(job.id)
+        return taken
+
+    async def _take_over(self, job: Job) -> int:
+        if job.id in self._execution.lost and job.id in self._running:
+            # Lost while this process was silent, and back now that its adopter fell silent in turn: let the
+            # old task finish stopping before the job starts again.
+            await asyncio.wait([self._running[job.id][1]])
+        if self.is_active(job.id) or self._execution.closing:
+            return 0
+        if job.message_id is None or job.conversation_id is None:
+            try:
+                await self._execution.never_started(job)
+            finally:
+                self._execution.settled.discard(job.id)
+                self._held.discard(job.id)
+            return 0
+        await self._enqueue(job, counts=job.status is JobStatus.QUEUED)
+        return 1
+
+    async def _let_go(self, job_id: int) -> None:
+        self._held.discard(job_id)
+        try:
+            await self._store.leases.let_go(job_id, self.owner)
+        except Exception:
+            log.exception("letting go of job %s failed; it is adopted once its lease lapses", job_id)
 
     # --- scheduling -------------------------------------------------------------------------------
 
     async def _enqueue(self, job: Job, *, counts: bool = True) -> None:
         guild = await self._store.settings.get(job.guild_id)
         self._waiting.append(_Ticket(job, guild.max_jobs_per_guild or self._caps.per_guild, counts))
+        if self._line is None:
+            self._line = self._side_tasks.spawn(self._keep_line(), "job-line")
+        self._wake.set()
 
-    def _blocked_by(self, ticket: _Ticket, per_guild: Counter[int], total: int) -> str:
-        """Why a waiting job cannot start ("" when it can), given what counts as running now."""
-        if not ticket.counts:
-            return ""
-        if per_guild[ticket.job.guild_id] >= ticket.guild_cap:
-            return f"Server limit: {ticket.guild_cap} video{'s' if ticket.guild_cap != 1 else ''} at a time"
-        if total >= self._caps.total:
-            return "The bot is at its limit of videos at a time; yours starts as soon as one finishes."
-        return ""
+    async def _keep_line(self) -> None:
+        """Start waiting jobs whenever something changed here, and every `line_retry` seconds while any wait
+        (another process may have freed a place)."""
+        while not self._execution.closing:
+            if self._waiting:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that meets its timeout
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._lease.line_retry):
+                        await self._wake.wait()
+            else:
+                await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._pass()
+            except Exception:
+                log.exception("starting waiting jobs failed; trying again")
 
-    def _pump(self) -> None:
-        """Start every waiting job whose caps allow it, oldest first; the others keep their place."""
-        if self._execution.closing:
-            return
-        per_guild = Counter(t.job.guild_id for t, _ in self._running.values() if t.counts)
-        total = sum(per_guild.values())
-        still_waiting = []
-        for ticket in self._waiting:
-            if self._blocked_by(ticket, per_guild, total):
-                still_waiting.append(ticket)
-                continue
-            task = asyncio.create_task(self._execution.run(ticket.job.id), name=f"job-{ticket.job.id}")
-            self._running[ticket.job.id] = (ticket, task)
-            task.add_done_callback(functools.partial(self._finished, ticket.job.id))
-            if ticket.counts:
-                per_guild[ticket.job.guild_id] += 1
-                total += 1
-        self._waiting = still_waiting
-        self._announce_places(per_guild, total)
+    async def _pass(self) -> None:
+        async with self._passing:
+            await self._start_what_fits()
 
-    def _announce_places(self, per_guild: Counter[int], total: int) -> None:
+    async def _start_what_fits(self) -> None:
+        """Start every waiting job the caps leave room for, oldest first; the others keep their place.
+
+        The caps are counted in the database, across every process, in the same transaction that marks a job
+        running. A full server is asked about once per pass, a full bot once."""
+        full: dict[int, str] = {}  # guild → why it is full, found in this pass
+        bot_full = False
+        for ticket in list(self._waiting):
+            if self._execution.closing:
+                return
+            job = ticket.job
+            reason = (full.get(job.guild_id, "") or (BOT_FULL if bot_full else "")) if ticket.counts else ""
+            if ticket.counts and not reason:
+                start = await self._store.leases.start(
+                    job.id, self.owner, max_total=self._caps.total, max_per_server=ticket.guild_cap,
+                    # not a third opinion on members (admission decided): a member's jobs count as the server's
+                    max_per_member=ticket.guild_cap,
+                )
+                if start.full == "bot":
+                    bot_full, reason = True, BOT_FULL
+                elif start.full is not None:
+                    reason = full[job.guild_id] = _server_full(ticket.guild_cap)
+                elif not start.started:  # it ended, or another process holds it now
+                    self.lose(job.id)
+                    continue
+            elif not ticket.counts:
+                await self._store.jobs.mark_running(job.id)  # taken over while running: count the attempt
+            if ticket not in self._waiting:
+                continue  # stopped by a Cancel meanwhile: that ends it
+            ticket.reason = reason
+            if not reason:
+                self._waiting.remove(ticket)
+                self._launch(ticket)
+        self._announce_places()
+
+    def _launch(self, ticket: _Ticket) -> None:
+        job = ticket.job
+        # Running without a task ID when taken over: the stream was open when its process stopped, and the
+        # service may or may not have started the video. It is failed, never sent again (that could bill twice).
+        interrupted = job.status is JobStatus.RUNNING and job.task_id is None
+        task = asyncio.create_task(self._execution.run(job.id, interrupted=interrupted), name=f"job-{job.id}")
+        self._running[job.id] = (ticket, task)
+        task.add_done_callback(functools.partial(self._finished, job.id))
+
+    def _announce_places(self) -> None:
         """Tell waiting members where they stand: a new place at most every QUEUE_REFRESH seconds per message
-        (a line of hundreds moves on every finished video; its members need the gist, not every step)."""
+        (a line of hundreds moves on every finished video; its members need the gist, not every step). The
+        line is looked at again at least every `line_retry` seconds, so a place held back is shown soon."""
         now = asyncio.get_running_loop().time()
-        stale = False
         for position, ticket in enumerate(self._waiting, start=1):
-            place = (position, self._blocked_by(ticket, per_guild, total))
+            if ticket.reason is None:
+                continue  # came into line during this pass: the next one tells it where it stands
+            place = (position, ticket.reason)
             if ticket.shown == place:
                 continue
             if ticket.shown is not None and now - ticket.shown_at < QUEUE_REFRESH:
-                stale = True
                 continue
             ticket.shown, ticket.shown_at = place, now
             state = progress_state(ticket.job, phase=Phase.QUEUED, queue_position=place[0], queue_reason=place[1])
             self._presenter.show(_places_known(ticket.job), state)
-        if stale and self._refresh is None:
-            self._refresh = asyncio.get_running_loop().call_later(QUEUE_REFRESH, self._refresh_places)
-
-    def _refresh_places(self) -> None:
-        self._refresh = None
-        self._pump()
 
     def _finished(self, job_id: int, task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
         self._execution.settled.discard(job_id)
+        self._stopping.discard(job_id)
+        if job_id in self._execution.lost:
+            self._execution.lost.discard(job_id)
+        elif not self._execution.closing:
+            self._held.discard(job_id)  # ended: the lease ends with the job
         if not task.cancelled() and task.exception() is not None:
-            log.error("job %s crashed", job_id, exc_info=task.exception())
-        self._pump()
+            log.error("job %s crashed; letting it go for the next adoption", job_id, exc_info=task.exception())
+            if not self._execution.closing:
+                self._side_tasks.spawn(self._let_go(job_id), f"let-go-{job_id}")
+        self._wake.set()
 
     async def _end_waiting(self, job_id: int) -> None:
         try:
             await self._execution.end_cancelled(job_id)
         finally:
             self._execution.settled.discard(job_id)
+            self._stopping.discard(job_id)
+            self._held.discard(job_id)
 
     async def _job_ended(self, job_id: int) -> None:
         await self._tell(self._ended_listeners, await self._store.jobs.get(job_id))

@@ -176,10 +176,13 @@ class VideoService:
     async def admit(self, plan: VideoPlan, member: Member, *, asked_in: int | None = None) -> Admission:
         """Charge and record the planned job (QuotaRefused says why not); `asked_in` is the channel or
         thread where the member asked, which is where their post will be."""
-        return await self._quotas.admit(
+        admission = await self._quotas.admit(
             plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number,
             conversation_id=plan.conversation.id if plan.conversation else None, asked_in=asked_in,
         )
+        # Held by this process from now on: no other process takes it for an orphan while its start is under way.
+        await self._runner.claim(admission.job.id)
+        return admission
 
     async def posted(self, job: Job, *, channel_id: int, message_id: int) -> None:
         """The post the video answers exists (the public post, an announcement, or the member's reply)."""

@@ -9,6 +9,7 @@ A lease is two columns of `jobs`: `owner` (an ID the process chose at start, uni
   whatever `renew` no longer returns was adopted by another process while this one stalled, and this one must
   stop working on it (without ending it).
 - owner, no heartbeat: released by a clean shutdown (`release`); adoptable at once.
+- let go (`let_go`) by a process that could not run it: no owner again, adoptable as an unclaimed job is.
 
 `adopt_expired` hands the adoptable jobs to the caller in one statement whose conditions are checked again on
 each row as it is updated, so two processes adopting at the same moment never take the same job.
@@ -95,11 +96,36 @@ class Leases:
         )
         return {int(row[0]) for row in rows}
 
+    async def cancelled(self, owner: str) -> set[int]:
+        """The unfinished jobs this process holds whose Cancel was recorded, wherever it was pressed (a server's
+        buttons reach the process of its shard, which may not be the one running the job)."""
+        rows = await self._db.fetch_all(
+            f"SELECT id FROM jobs WHERE owner = ? AND {_UNFINISHED} AND cancel_requested_by IS NOT NULL", (owner,)
+        )
+        return {int(row[0]) for row in rows}
+
+    async def let_go(self, job_id: int, owner: str) -> bool:
+        """Give up one job this process holds but could not run (its take-over or its task failed): nobody holds
+        it now, so an adoption by any process (this one too) takes it again once it is older than the grace."""
+        changed = await self._db.execute(
+            f"UPDATE jobs SET owner = NULL, heartbeat_at = NULL WHERE id = ? AND owner = ? AND {_UNFINISHED}",
+            (job_id, owner),
+        )
+        return changed == 1
+
     async def release(self, owner: str) -> int:
         """On a clean shutdown: let another process adopt this one's unfinished jobs at once; returns how many."""
         return await self._db.execute(
             f"UPDATE jobs SET heartbeat_at = NULL WHERE owner = ? AND {_UNFINISHED}", (owner,)
         )
+
+    async def holders(self) -> set[str]:
+        """The owners holding unfinished jobs by a heartbeat (released and unclaimed jobs have none)."""
+        rows = await self._db.fetch_all(
+            f"SELECT DISTINCT owner FROM jobs WHERE {_UNFINISHED} AND owner IS NOT NULL AND heartbeat_at IS NOT NULL",
+            (),
+        )
+        return {str(row[0]) for row in rows}
 
     async def adopt_expired(
         self,

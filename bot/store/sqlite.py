@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,13 +82,17 @@ class SqliteDatabase(Database):
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
-                # IMMEDIATE takes the write lock up front: a read-then-write cannot fail with
-                # SQLITE_BUSY_SNAPSHOT halfway, and concurrent writers queue on busy_timeout.
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
+                    # IMMEDIATE takes the write lock up front: a read-then-write cannot fail with
+                    # SQLITE_BUSY_SNAPSHOT halfway, and concurrent writers queue on busy_timeout.
+                    await self._conn.execute("BEGIN IMMEDIATE")
                     yield
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    # Also when the BEGIN itself was cancelled (shutdown cancels tasks wherever they are):
+                    # aiosqlite still runs it on its thread, and this ROLLBACK runs after it there. Without
+                    # it the connection would stay inside that transaction, and every later write be lost.
+                    with contextlib.suppress(sqlite3.OperationalError):  # the BEGIN failed: nothing to undo
+                        await self._conn.execute("ROLLBACK")
                     raise
                 await self._conn.execute("COMMIT")
             finally:

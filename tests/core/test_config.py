@@ -142,3 +142,41 @@ def test_cli_check_reports_each_item_and_fails_when_services_are_unreachable(tmp
     assert lines[2].startswith("problem  video API: http://127.0.0.1:9 is unreachable")
     assert lines[3].startswith("problem  Discord: http://127.0.0.1:9/api/v10 is unreachable")
     assert (tmp_path / "data" / "videobot.sqlite3").is_file()
+
+
+def test_shards_lease_and_rest_share_default_to_one_process_running_everything() -> None:
+    settings = load_settings(VALID, env_file=None)
+    assert (settings.shard_count, settings.shard_ids) == (1, None)
+    assert settings.job_lease_timeout == 30.0
+    assert (settings.rest_per_second, settings.rest_proxy) == (44, False)
+
+
+def test_shard_ids_are_read_as_lists_and_ranges_of_the_shard_count() -> None:
+    settings = load_settings({**VALID, "DISCORD_SHARD_COUNT": "8", "DISCORD_SHARD_IDS": "0-2, 6"}, env_file=None)
+    assert (settings.shard_count, settings.shard_ids) == (8, (0, 1, 2, 6))
+    assert load_settings({**VALID, "DISCORD_SHARD_COUNT": "auto"}, env_file=None).shard_count is None
+
+
+def test_every_sharding_and_sharing_mistake_is_named_in_one_sentence() -> None:
+    hint = "Set it in .env (see .env.example) or in the environment."
+    cases = {
+        ("DISCORD_SHARD_COUNT", "two"): "DISCORD_SHARD_COUNT must be a whole number of shards, or auto, not 'two'.",
+        ("DISCORD_SHARD_COUNT", "0"): "DISCORD_SHARD_COUNT must be at least 1, not 0.",
+        ("DISCORD_SHARD_IDS", "1,x"): "DISCORD_SHARD_IDS has 'x', which is not a shard number or a range like 0-3.",
+        ("DISCORD_SHARD_IDS", "3-1"): "DISCORD_SHARD_IDS has the range '3-1', which runs backwards.",
+        ("DISCORD_SHARD_IDS", "1"): "DISCORD_SHARD_IDS has shard 1, but DISCORD_SHARD_COUNT is 1 (shards 0 to 0).",
+        ("JOB_LEASE_TIMEOUT", "1"): "JOB_LEASE_TIMEOUT must be at least 2, not 1.",
+        ("DISCORD_REST_PER_SECOND", "60"): (
+            "DISCORD_REST_PER_SECOND must be at most 50, not 60 "
+            "(Discord allows 50 a second for the whole bot, every process together)."
+        ),
+        ("DISCORD_REST_PROXY", "true"): (
+            "DISCORD_REST_PROXY is true, but DISCORD_API_BASE_URL does not name the proxy."
+        ),
+    }
+    for (name, value), sentence in cases.items():
+        with pytest.raises(ConfigError) as caught:
+            load_settings({**VALID, name: value}, env_file=None)
+        assert str(caught.value) == f"{sentence} {hint}"
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT set to a number"):
+        load_settings({**VALID, "DISCORD_SHARD_COUNT": "auto", "DISCORD_SHARD_IDS": "0"}, env_file=None)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.core.config import Settings, load_settings
 from bot.generation.engine import GenerationEngine
+from bot.generation.leasing import LeaseTerms
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.generation.state import Delivery, Phase, Places, ProgressState
@@ -27,6 +28,7 @@ class RecordingPresenter:
 
     shown: dict[int, list[ProgressState]] = field(default_factory=dict)
     concluded: dict[int, ProgressState] = field(default_factory=dict)
+    concluded_in: dict[int, Places] = field(default_factory=dict)  # where each final state was shown
     notes: list[tuple[Places, str]] = field(default_factory=list)
 
     def show(self, places: Places, state: ProgressState) -> None:
@@ -34,6 +36,7 @@ class RecordingPresenter:
 
     async def conclude(self, places: Places, state: ProgressState) -> Delivery:
         self.concluded[state.job_id] = state
+        self.concluded_in[state.job_id] = places
         return Delivery("message", places.thread_id, places.message_id)
 
     async def notify(self, places: Places, text: str) -> Delivery:
@@ -70,19 +73,24 @@ def quotas(store: Store, settings: Settings) -> QuotaService:
     return QuotaService(store, settings)
 
 
+LEASE_TIMEOUT = 30.0  # seconds; the tests' clock only moves when a test says so
+CAPS = Caps(total=4, per_guild=2)
+
+
 @asynccontextmanager
 async def running(
-    store: Store, settings: Settings, quotas: QuotaService, presenter: RecordingPresenter
+    store: Store, settings: Settings, quotas: QuotaService, presenter: RecordingPresenter, *,
+    owner: str = "process-a", caps: Caps = CAPS, backoff: float = 0.01,
 ) -> AsyncIterator[JobRunner]:
-    """A JobRunner over the simulator (2 videos at once per server, 4 in all); a second one on the same
-    database is what the next start of the bot builds."""
+    """A JobRunner over the simulator (2 videos at once per server, 4 in all, by default); a second one on the
+    same database is what another process, or the next start of the bot, builds."""
     async with aiohttp.ClientSession() as session:
-        api = VideoAPI(settings.video_api_base_url, settings.video_api_key.reveal(), session, backoff=0.01,
+        api = VideoAPI(settings.video_api_base_url, settings.video_api_key.reveal(), session, backoff=backoff,
                        read_timeout=5, trusted_media_origins=settings.trusted_media_origins)
         runner = JobRunner(
             store=store, engine=GenerationEngine(api, settings.provider, poll_interval=0.01, deadline=30),
-            presenter=presenter,
-            quotas=quotas, caps=Caps(total=4, per_guild=2), history_max_turns=20,
+            presenter=presenter, quotas=quotas, caps=caps, history_max_turns=20,
+            lease=LeaseTerms(owner, timeout=LEASE_TIMEOUT, line_retry=0.02),
         )
         try:
             yield runner

@@ -13,7 +13,8 @@ from bot.quotas.admission import QuotaService
 from bot.quotas.policy import Member
 from bot.store import Job, JobStatus, Store
 from bot.videoapi.simulator import Scenario, Simulator
-from tests.generation.conftest import RecordingPresenter, running
+from tests.conftest import FakeClock
+from tests.generation.conftest import LEASE_TIMEOUT, RecordingPresenter, running
 from tests.generation.test_service import CHANNEL, GUILD, MAYA, ended, launch
 
 SLOW = Scenario(step_delay=0.1, progress_steps=(10, 30, 50, 70, 90))
@@ -84,15 +85,15 @@ async def test_the_next_start_honours_cancels_recorded_before_a_shutdown(
     assert await store.jobs.request_cancel(job.id, MAYA.user_id)  # ...and a Cancel was recorded meanwhile
 
     presenter = RecordingPresenter()
-    async with running(store, settings, quotas, presenter) as restarted:
-        assert await restarted.resume_unfinished(await store.jobs.latest_id()) == 1
+    async with running(store, settings, quotas, presenter, owner="process-b") as restarted:
+        assert await restarted.adopt() == 1  # released by the shutdown: adopted at once
         done = await ended(store, job)
     assert done.status is JobStatus.CANCELLED and presenter.concluded[job.id].phase is Phase.CANCELLED
     assert (await store.quotas.usage_for_job(job.id)).refunded_at is not None  # type: ignore[union-attr]
 
 
 async def test_a_job_that_never_got_its_progress_message_is_explained_and_refunded(
-    store: Store, settings: Settings, quotas: QuotaService, videos: VideoService
+    store: Store, settings: Settings, quotas: QuotaService, videos: VideoService, clock: FakeClock
 ) -> None:
     plan = await videos.plan_video(GUILD, VideoOptions("a cow"), channel_id=CHANNEL)
     job = (await videos.admit(plan, MAYA, asked_in=CHANNEL)).job
@@ -100,8 +101,10 @@ async def test_a_job_that_never_got_its_progress_message_is_explained_and_refund
     await videos.thread_opened(job, 777)  # then the bot died before posting the progress message
 
     presenter = RecordingPresenter()
-    async with running(store, settings, quotas, presenter) as restarted:
-        assert await restarted.resume_unfinished(await store.jobs.latest_id()) == 0
+    async with running(store, settings, quotas, presenter, owner="process-b") as restarted:
+        assert await restarted.adopt() == 0  # its process may still be opening the thread
+        clock.advance(seconds=LEASE_TIMEOUT + 1)  # ...but it has said nothing for longer than the lease allows
+        assert await restarted.adopt() == 0  # taken over, and ended at once: nothing to put in line
     (places, text), = presenter.notes
     assert places == Places(GUILD, thread_id=777, message_id=None, outside=(CHANNEL, 555))
     assert f"<@{MAYA.user_id}>" in text and "nothing was charged" in text

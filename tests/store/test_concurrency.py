@@ -118,6 +118,31 @@ async def test_two_moderators_changing_different_settings_at_once_keep_both(data
         await second.close()
 
 
+async def test_a_sqlite_unit_of_work_cancelled_at_any_point_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """Shutdown cancels tasks wherever they are, even while their BEGIN is on aiosqlite's thread: what the store
+    writes afterwards (the leases a clean shutdown releases) must still be kept."""
+    path = tmp_path / "videobot.sqlite3"
+    store = await Store.open(path)
+    try:
+        for steps in range(6):  # cancelled before, during and after each await of the unit of work
+            async def admit() -> None:
+                async with store.transaction():
+                    await store.jobs.create(guild_id=1, user_id=2, model="sora-2", params=PARAMS, cost=1)
+
+            task = asyncio.create_task(admit())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await store.settings.update(5, cooldown_seconds=steps)  # written after the cancel, outside it
+    finally:
+        await store.close()
+    reopened = await Store.open(path)
+    try:
+        assert (await reopened.settings.get(5)).cooldown_seconds == 5
+    finally:
+        await reopened.close()
+
 
 async def test_a_unit_of_work_cancelled_mid_statement_leaves_nothing_and_the_store_keeps_working(
     postgres: str,

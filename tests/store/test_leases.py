@@ -171,3 +171,20 @@ async def test_two_processes_starting_jobs_for_the_last_place_start_one(database
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_job_its_process_let_go_is_adopted_at_the_next_adoption_by_any_process(
+    store: Store, clock: FakeClock
+) -> None:
+    """A process that could not take a job over (or whose task for it crashed) lets it go rather than sit on it:
+    unclaimed again, the job goes to the next adoption once it is older than the grace period (this one is)."""
+    job = await new_job(store)
+    await store.leases.claim(job.id, A)
+    clock.advance(seconds=61)
+    assert [j.id for j in await store.leases.adopt_expired(B, grace=GRACE)] == [job.id]
+    assert await store.leases.let_go(job.id, B)
+    assert not await store.leases.let_go(job.id, B)  # only what one holds
+    assert [j.id for j in await store.leases.adopt_expired(B, grace=GRACE)] == [job.id]  # B itself may retry it
+    assert await store.leases.renew(B) == {job.id}
+    await store.jobs.finish(job.id, JobStatus.FAILED, error="x", error_kind="failed")
+    assert not await store.leases.let_go(job.id, B)  # an ended job has nothing to let go
