@@ -36,7 +36,7 @@ from bot.videoapi.simulator import Scenario
 STEPS = (5, 12, 20, 28, 36, 44, 52, 60, 68, 76, 84, 92)
 
 
-async def run(n: int, stream_seconds: float, video_mb: float) -> None:
+async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str, str]) -> None:
     step = stream_seconds / (len(STEPS) + 3)  # pending, queued, the progress steps, done
     scenario = Scenario(queue_steps=1, progress_steps=STEPS, step_delay=step,
                         video_bytes=int(video_mb * 1024 * 1024))
@@ -45,7 +45,7 @@ async def run(n: int, stream_seconds: float, video_mb: float) -> None:
         with tempfile.TemporaryDirectory() as folder:
             database = Path(folder) / "bench.sqlite3"
             async with videobot(where, database, MAX_JOBS_GLOBAL=str(n), MAX_JOBS_PER_GUILD=str(n),
-                                MAX_JOBS_PER_USER="2") as bot:
+                                MAX_JOBS_PER_USER="2", **settings) as bot:
                 await fake.wait_until(lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests),
                                       timeout=30, message="the commands")
                 began = time.monotonic()
@@ -104,10 +104,13 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10, 100, 500])
     parser.add_argument("--stream", type=float, default=20.0, help="seconds each video streams at the vendor")
     parser.add_argument("--video-mb", type=float, default=8.0, help="size of each finished video")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a bot setting for the run, e.g. DISCORD_REST_PER_SECOND=40 (repeatable)")
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
     logging.basicConfig(level=logging.ERROR)
     for n in args.sizes:
-        asyncio.run(run(n, args.stream, args.video_mb))
+        asyncio.run(run(n, args.stream, args.video_mb, settings))
 
 
 if __name__ == "__main__":
