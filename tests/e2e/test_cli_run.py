@@ -4,32 +4,20 @@ video for a member of the fake Discord and shuts down cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
+from tests.e2e.processes import start_videobot
 from tests.fakediscord.fixtures import TypicalGuild
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_videobot_simulate_makes_a_video_and_stops_on_sigterm(
     discord_world: TypicalGuild, tmp_path: Path
 ) -> None:
     fake, world = discord_world.fake, discord_world
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.bot_token,
-        "DISCORD_API_BASE_URL": fake.api_base_url,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "DISCORD_DEV_GUILD_ID": str(world.guild.id),
-        "DATABASE_PATH": str(tmp_path / "videobot.sqlite3"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--simulate", "--env-file", str(tmp_path / "none.env"),
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    process = await start_videobot(
+        fake, tmp_path, "--simulate", output=asyncio.subprocess.PIPE,
+        DISCORD_DEV_GUILD_ID=str(world.guild.id), DATABASE_PATH=str(tmp_path / "videobot.sqlite3"),
     )
     try:
         await fake.wait_until(

@@ -12,9 +12,7 @@ Needs a PostgreSQL server (VIDEOBOT_TEST_POSTGRES_URL; CI requires it), like the
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,11 +23,11 @@ import asyncpg
 from bot.videoapi.simulator import Scenario, Simulator
 from fakediscord import Channel, FakeDiscord, MessageView
 from tests.e2e.conftest import eventually, titles
+from tests.e2e.processes import start_videobot
 from tests.store.backends import postgres
 
 __all__ = ["postgres"]
 
-ROOT = Path(__file__).resolve().parents[2]
 # About three seconds of generating: the kill lands mid-way, and the task is done when the survivor asks.
 STEADY = Scenario(queue_steps=1, progress_steps=(15, 30, 45, 60, 75, 90), step_delay=0.4)
 FINISHED = "✅ Finished in"
@@ -49,12 +47,7 @@ async def videobot(
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bot` for one shard of two, until the block ends (then SIGTERM, unless it was killed)."""
     assert simulator.base_url
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.bot_token,
-        "DISCORD_API_BASE_URL": fake.api_base_url,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
+    settings = {
         "DISCORD_MESSAGE_CONTENT_INTENT": "true",
         "DISCORD_SHARD_COUNT": "2",
         "DISCORD_SHARD_IDS": str(shard),
@@ -70,10 +63,7 @@ async def videobot(
     }
     log = folder / f"shard-{shard}.log"
     with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--env-file", str(folder / "none.env"),
-            cwd=folder, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_videobot(fake, folder, output=output, **settings)
     try:
         await fake.wait_until(lambda: (shard, 2) in fake.gateway.shards, timeout=20,
                               message=f"shard {shard} to connect; its log:\n{log.read_text()}")

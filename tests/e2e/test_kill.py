@@ -8,10 +8,8 @@ member hears what happened in the most specific place that exists, and nobody is
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from fakediscord import FakeDiscord
+from tests.e2e.processes import start_videobot
 from tests.fakediscord.fixtures import TypicalGuild
 
-ROOT = Path(__file__).resolve().parents[2]
 THREADS = "POST /channels/{channel_id}/messages/{message_id}/threads"
 MESSAGES = "POST /channels/{channel_id}/messages"
 NOTICE = "the bot restarted before your video could start"
@@ -29,19 +27,9 @@ NOTICE = "the bot restarted before your video could start"
 
 @asynccontextmanager
 async def videobot(fake: FakeDiscord, world: TypicalGuild, database: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.bot_token,
-        "DISCORD_API_BASE_URL": fake.api_base_url,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "DISCORD_DEV_GUILD_ID": str(world.guild.id),
-        "DATABASE_PATH": str(database),
-        "MAX_JOBS_PER_USER": "10",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--simulate", "--env-file", str(database.parent / "none.env"),
-        cwd=database.parent, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    process = await start_videobot(
+        fake, database.parent, "--simulate",
+        DISCORD_DEV_GUILD_ID=str(world.guild.id), DATABASE_PATH=str(database), MAX_JOBS_PER_USER="10",
     )
     identified = len(fake.gateway.identifies)
     try:

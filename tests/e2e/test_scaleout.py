@@ -4,8 +4,6 @@ and this process's share of Discord's REST limit, or none when a REST proxy pace
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,8 @@ import pytest
 from bot.videoapi.simulator import Scenario
 from fakediscord import BucketLimit, Channel, FakeDiscord, RateLimits
 from tests.e2e.conftest import ROOMY, Harness, start
+from tests.e2e.processes import start_videobot
 
-ROOT = Path(__file__).resolve().parents[2]
 TIGHT_GLOBAL = RateLimits(message_edit=ROOMY.message_edit, message_create=ROOMY.message_create,
                           global_=BucketLimit(10, 1.0))  # the bot's whole budget, as if other processes used the rest
 
@@ -45,18 +43,9 @@ async def test_check_names_the_shards_this_process_runs_beside_discords_advice(
 ) -> None:
     fake = fake_discord
     fake.gateway.recommended_shards = 6
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake.bot_token,
-        "DISCORD_API_BASE_URL": fake.api_base_url,
-        "DATABASE_PATH": str(tmp_path / "videobot.sqlite3"),
-        "DISCORD_SHARD_COUNT": "4",
-        "DISCORD_SHARD_IDS": "2-3",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--check", "--simulate", "--env-file", str(tmp_path / "none.env"),
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    process = await start_videobot(
+        fake, tmp_path, "--check", "--simulate", output=asyncio.subprocess.PIPE,
+        DATABASE_PATH=str(tmp_path / "videobot.sqlite3"), DISCORD_SHARD_COUNT="4", DISCORD_SHARD_IDS="2-3",
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     lines = output.decode().splitlines()
