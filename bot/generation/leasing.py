@@ -41,12 +41,15 @@ def new_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def died_on_this_host(owner: str) -> bool:
-    """Whether `owner` (from `new_owner_id`) ran on this machine and its process no longer exists. A PID that
-    was reused since reads as alive, and the lease then simply times out."""
+def died_on_this_host(owner: str, me: str) -> bool:
+    """Whether `owner` (from `new_owner_id`, not `me`) ran on this machine and its process no longer exists: its
+    PID is gone, or is this process's own (a container restarted runs as PID 1 again). A PID that another
+    process took since reads as alive, and the lease then simply times out."""
     host, pid, _ = [*owner.rsplit(":", 2), "", ""][:3]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    if owner == me or host != socket.gethostname() or not pid.isdigit():
         return False
+    if int(pid) == os.getpid():
+        return True
     try:
         os.kill(int(pid), 0)  # signal 0 sends nothing: it only asks whether the process exists
     except ProcessLookupError:
@@ -149,7 +152,7 @@ class LeaseKeeper:
 
     async def _release_the_dead(self) -> None:
         for owner in await self._store.leases.holders():
-            if owner != self._terms.owner and died_on_this_host(owner):
+            if died_on_this_host(owner, self._terms.owner):
                 released = await self._store.leases.release(owner)
                 log.info("%d job(s) of %s, a process of this machine that no longer exists, are free to adopt",
                          released, owner)

@@ -279,16 +279,20 @@ async def test_the_videos_of_a_dead_process_of_this_machine_are_adopted_without_
     gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
     await gone.wait()
     dead_owner = f"{socket.gethostname()}:{gone.pid}:0badc0de"
+    # An earlier run that had this very PID (a container restarted is PID 1 again) is gone too.
+    earlier_run = f"{socket.gethostname()}:{os.getpid()}:0badc0de"
     live_owner = f"{socket.gethostname()}:{os.getppid()}:0badc0de"  # the process that started the tests
     async with (
         process(db_path, clock, settings, live_owner, backoff=60) as alive,
         process(db_path, clock, settings, dead_owner, backoff=60) as dead,
+        process(db_path, clock, settings, earlier_run, backoff=60) as earlier,
         process(db_path, clock, settings, "restarted") as restarted,
     ):
         await video(alive, 1)
-        orphan = await video(dead, 2, guild=2)
-        assert await restarted.runner.adopt() == 1  # no clock advanced: only the dead process's video
-        assert (await restarted.store.jobs.get(orphan.id)).owner == "restarted"
+        orphans = [await video(dead, 2, guild=2), await video(earlier, 3, guild=3)]
+        assert await restarted.runner.adopt() == 2  # no clock advanced: only the dead processes' videos
+        for orphan in orphans:
+            assert (await restarted.store.jobs.get(orphan.id)).owner == "restarted"
 
 
 def _idle(runner: JobRunner, job_id: int) -> Awaitable[bool]:
