@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import payloads
 from .errors import ActionRefused
 from .models import Channel, Member, StoredMessage, User
-from .permissions import READ_MESSAGE_HISTORY, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS, VIEW_CHANNEL
+from .permissions import READ_MESSAGE_HISTORY, VIEW_CHANNEL
 from .world import Guild
 
 if TYPE_CHECKING:
@@ -49,12 +49,6 @@ class ClientView:
     def can_view(self, channel: Channel) -> bool:
         """Whether the channel (or the thread's parent) is visible to this person."""
         return bool(self.permissions(channel) & VIEW_CHANNEL)
-
-    def can_send(self, channel: Channel) -> bool:
-        """Whether the composer is enabled there."""
-        needed = SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES
-        perms = self.permissions(channel)
-        return bool(perms & VIEW_CHANNEL and perms & needed)
 
     def guild_state(self, guild: Guild) -> dict[str, Any]:
         """One server as the sidebar and the pickers need it: visible channels with their threads, roles,

@@ -118,10 +118,6 @@ class Gateway:
         """Whether a session (connected or waiting to RESUME) would receive this guild's events."""
         return any(session.receives(guild_id) for session in self._sessions.values())
 
-    def session_of(self, guild_id: int | None) -> tuple[int, int] | None:
-        """The shard whose session receives this guild's events (None: no session does)."""
-        return next((shard for shard, s in self._sessions.items() if s.receives(guild_id)), None)
-
     def dispatch(self, event: str, payload: dict[str, Any], *, without_content: dict[str, Any] | None = None) -> None:
         """Send (or buffer for RESUME) one dispatch to the shard that owns its guild, honouring intents;
         ``without_content`` is the stripped form."""
