@@ -21,13 +21,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
-from fit_videos import MIB, Peaks, children, kb_field, write_sources
-from harness import Stage, videobot
+from fit_videos import MIB, Peaks, sample, write_sources
+from harness import stage, videobot
 
-from bot.videoapi.simulator import Scenario, Simulator
-from fakediscord import Channel, FakeDiscord, MessageView, RateLimits
+from bot.videoapi.simulator import Scenario
+from fakediscord import Channel, FakeDiscord, MessageView
 
 FINISHED = "✅ Finished in"
+LOADED = Scenario(queue_steps=1, progress_steps=(50,), step_delay=0.5)
 
 
 @contextlib.asynccontextmanager
@@ -53,38 +54,6 @@ async def cdn(video: Path) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@contextlib.asynccontextmanager
-async def stage(members: int, media_base: str) -> AsyncIterator[Stage]:
-    """harness.stage, with the vendor's links pointing at the CDN of real videos."""
-    fake = FakeDiscord(rate_limits=RateLimits(), fail_on_429=False)
-    await fake.start()
-    simulator = Simulator(Scenario(queue_steps=1, progress_steps=(50,), step_delay=0.5), media_base_url=media_base)
-    await simulator.start()
-    guild = fake.create_guild("Bench", owner=fake.create_user("owner"))
-    channel = guild.create_text_channel("video-lab")
-    people = [fake.create_user(f"member{n}") for n in range(members)]
-    for user in people:
-        guild.add_member(user)
-    try:
-        yield Stage(fake, simulator, channel, people, guild.id)
-    finally:
-        await simulator.close()
-        await fake.close()
-
-
-def sample(peaks: Peaks, stop: threading.Event, bot_pid: int) -> None:
-    while not stop.wait(0.02):
-        workers = children(bot_pid)
-        bot_rss = kb_field(Path(f"/proc/{bot_pid}/status"), "VmRSS:")
-        workers_rss = sum(kb_field(Path(f"/proc/{p}/status"), "VmRSS:") for p in workers)
-        pss = sum(kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in [bot_pid, *workers])
-        peaks.bot_rss = max(peaks.bot_rss, bot_rss)
-        peaks.workers_rss = max(peaks.workers_rss, workers_rss)
-        peaks.total_rss = max(peaks.total_rss, bot_rss + workers_rss)
-        peaks.total_pss = max(peaks.total_pss, pss)
-        peaks.workers_at_once = max(peaks.workers_at_once, len(workers))
-
-
 def finished(fake: FakeDiscord, thread: Channel) -> MessageView | None:
     bot = fake.bot_user.id
     done = [m for m in fake.messages(thread)
@@ -93,7 +62,10 @@ def finished(fake: FakeDiscord, thread: Channel) -> MessageView | None:
 
 
 async def run(root: Path, videos: int) -> None:
-    async with cdn(root / "serve" / "video.mp4") as media_base, stage(videos, media_base) as where:
+    async with (
+        cdn(root / "serve" / "video.mp4") as media_base,
+        stage(videos, LOADED, media_base_url=media_base) as where,
+    ):
         fake = where.fake
         async with videobot(where, root / "bench.sqlite3", MAX_JOBS_GLOBAL=str(videos),
                             MAX_JOBS_PER_GUILD=str(videos)) as bot:

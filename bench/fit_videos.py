@@ -72,14 +72,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def sample(peaks: Peaks, stop: threading.Event, server_pid: int) -> None:
-    """Memory, every 20 ms, from a thread: reading /proc must not be what delays the event loop."""
-    me = os.getpid()
+def sample(peaks: Peaks, stop: threading.Event, bot_pid: int, *, not_a_worker: int | None = None) -> None:
+    """Memory of `bot_pid` and its child processes (but `not_a_worker`), every 20 ms, from a thread: reading
+    /proc must not be what delays the event loop."""
     while not stop.wait(0.02):
-        workers = [p for p in children(me) if p != server_pid]
-        bot_rss = kb_field(Path("/proc/self/status"), "VmRSS:")
+        workers = [p for p in children(bot_pid) if p != not_a_worker]
+        bot_rss = kb_field(Path(f"/proc/{bot_pid}/status"), "VmRSS:")
         workers_rss = sum(kb_field(Path(f"/proc/{p}/status"), "VmRSS:") for p in workers)
-        pss = sum(kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in [me, *workers])
+        pss = sum(kb_field(Path(f"/proc/{p}/smaps_rollup"), "Pss:") for p in [bot_pid, *workers])
         peaks.bot_rss = max(peaks.bot_rss, bot_rss)
         peaks.workers_rss = max(peaks.workers_rss, workers_rss)
         peaks.total_rss = max(peaks.total_rss, bot_rss + workers_rss)
@@ -123,7 +123,7 @@ async def wait_listening(base: str, session: aiohttp.ClientSession) -> None:
 def write_sources(directory: Path, videos: int, seconds: float, height: int) -> None:
     """One real video, linked under `videos` names. Written by another process: PyAV must not count
     towards this one's memory."""
-    width = height * 16 // 9
+    width = height * 16 // 9 // 2 * 2  # H.264 in 4:2:0 takes even sizes only (480 lines: 852, not 853)
     source = directory / "video.mp4"
     started = time.perf_counter()
     make = ("from pathlib import Path; from tests.media.samples import Sample, write_video; "
@@ -142,7 +142,7 @@ async def run(root: Path, base: str, videos: int, server_pid: int) -> None:
         workspace = await MediaWorkspace.open(root / "media-tmp")
         processes = MediaProcesses()
         preparer = MediaPreparer(session, workspace, processes, trusted_origins=(base,))
-        sampler = threading.Thread(target=sample, args=(peaks, stop, server_pid))
+        sampler = threading.Thread(target=sample, args=(peaks, stop, os.getpid()), kwargs={"not_a_worker": server_pid})
         sampler.start()
         beats = asyncio.create_task(heartbeat(peaks))
         print(f"\n{'video':>5} {'ready after':>12} {'result':>10} {'size':>10}")

@@ -41,10 +41,12 @@ class Stage:
 
 
 @contextlib.asynccontextmanager
-async def stage(members: int, scenario: Scenario) -> AsyncIterator[Stage]:
+async def stage(members: int, scenario: Scenario, *, media_base_url: str | None = None) -> AsyncIterator[Stage]:
+    """The stand-ins, with Discord's observed limits; `media_base_url` points the vendor's links elsewhere (a CDN
+    of real videos) instead of at the simulator's own media."""
     fake = FakeDiscord(rate_limits=RateLimits(), fail_on_429=False)
     await fake.start()
-    simulator = Simulator(scenario)
+    simulator = Simulator(scenario, media_base_url=media_base_url)
     await simulator.start()
     owner = fake.create_user("owner")
     guild = fake.create_guild("Bench", owner=owner)
