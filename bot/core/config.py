@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from dotenv import dotenv_values
 
+from bot.core import scrub
 from bot.core.catalog import DEFAULT_PROVIDER, ProfileError, ProviderProfile, load_profile
 from bot.core.periods import PERIODS, Period
 from bot.core.sharding import parse_shard_ids
@@ -48,6 +49,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        # Every configured secret is scrubbed from whatever the bot shows, stores or logs (bot.core.scrub).
+        scrub.remember(*(database_url_secrets(value) if "://" in value else (value,)))
 
     def reveal(self) -> str:
         """The real value, for the one place that must send it."""

@@ -5,28 +5,41 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from bot.core import scrub
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 # discord.py logs request bodies and webhook URLs (which embed interaction tokens) at DEBUG.
 _NEVER_DEBUG = ("discord.http", "discord.webhook", "discord.gateway")
+_TRACEBACKS = logging.Formatter()
 
 
 class RedactSecrets(logging.Filter):
-    """Replace any secret that reaches a log record, whatever logger or library produced it."""
+    """Scrub every record, whatever logger or library produced it: its message, its traceback and its stack.
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    The traceback is rendered here (into `exc_text`, which every `logging.Formatter` reuses) and scrubbed, and
+    `exc_info` is dropped, so that no formatter can render the unscrubbed exception again: an exception's text
+    is often a vendor's answer or a URL with a key in it.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = tuple(s for s in secrets if len(s) >= 8)
+        self._secrets = tuple(secrets)
+        scrub.remember(*self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "********")
+        redacted = scrub.scrub(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = scrub.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub.scrub(record.stack_info)
         return True
 
 

@@ -105,7 +105,7 @@ class FinishedVideos:
             raise BotError(NO_TASK)
         if not self._provider.has_model(job.model):
             raise BotError(NOT_OFFERED)
-        raw_link = parse_transcript(turn.content).raw_data_url
+        raw_link = parse_transcript(turn.content, member_words=(job.params.prompt,)).raw_data_url
         sources = recovery_sources(self._api, self._provider, self._provider.model(job.model), task_id, raw_link)
         if not sources:
             raise BotError(NOWHERE_TO_ASK)

@@ -40,9 +40,11 @@ class ChatStream:
         max_line: int = DEFAULT_MAX_LINE,
         max_content: int = MAX_CONTENT,
         secret: str | None = None,
+        member_words: Iterable[str] = (),
     ) -> None:
         self._decoder = SSEDecoder(max_line=max_line)
-        self.parser = TranscriptParser(trusted_origins=trusted_origins)
+        # The member's messages as sent: the vendor quotes them, and nothing quoted may count as its status.
+        self.parser = TranscriptParser(trusted_origins=trusted_origins, member_words=member_words)
         self._max_content = max_content
         self._size = 0
         self._secret = secret

@@ -15,7 +15,7 @@ from .chatstream import ChatStream, StreamTooLarge
 from .errors import ServiceUnavailable, StreamInterrupted
 from .sse import DEFAULT_MAX_LINE, SSEProtocolError
 from .tasks import TaskEndpoint, TaskStatus, parse_task, task_path
-from .transcript import Transcript
+from .transcript import Transcript, member_words
 from .transport import Interrupted, OnRetry, Transport, dumps
 
 __all__ = ["ChatStream", "OnRetry", "VideoAPI"]
@@ -81,7 +81,8 @@ class VideoAPI:
         deadline = http.now() + http.deadline
         body = {**(extra or {}), "model": model, "messages": [dict(m) for m in messages], "stream": True}
         payload = dumps(body)
-        stream = ChatStream(trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=http.key)
+        stream = ChatStream(trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=http.key,
+                            member_words=member_words(messages))
 
         async def attempt() -> tuple[aiohttp.ClientResponse | None, bytes, dict[str, Any] | None]:
             resp = await http.send("POST", "/v1/chat/completions", data=payload, accept=_SSE_ACCEPT,
