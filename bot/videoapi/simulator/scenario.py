@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Dialect", "Origin", "RecordedRequest", "Scenario", "SimTask"]
+__all__ = ["Dialect", "EchoStyle", "Origin", "RecordedRequest", "Scenario", "SimTask"]
 
 # kkiai: the seed vendor's transcript (English or Chinese labels); veo: the Veo wording of the same family
 # (tu-zi, apicore); gateway: sora2api/flow2api (progress in reasoning_content, the video as an HTML tag).
 Dialect = Literal["kkiai", "veo", "gateway"]
 Origin = Literal["chat", "create"]
+# How the answer quotes the prompt: "json", a ```json block with the prompt JSON-escaped (kkiai, seed 004);
+# "raw", the same block with the prompt as it came (what echo.py's unescaped-quotes case implies); "quote",
+# a sentence quoting it (geekai's capture: ***…a prompt in Chinese: "<prompt>".***); "none"; "dialect",
+# the dialect's own (kkiai json, the others none). Veo and gateway answers are not known to quote prompts:
+# their "json"/"raw"/"quote" are hostile what-ifs, so that tests can prove a quote is never read as status.
+EchoStyle = Literal["dialect", "json", "raw", "quote", "none"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,19 @@ class Scenario:
     data_space: bool = True  # "data: {…}" or "data:{…}"
     send_done: bool = True  # finish with `data: [DONE]`
     status_in_reasoning: bool = False  # kkiai dialect: status lines in delta.reasoning_content
+    echo: EchoStyle = "dialect"  # how the answer quotes the prompt (see EchoStyle)
 
     @classmethod
     def demo(cls) -> Scenario:
         """Defaults for `--simulate`: feels real, takes about five seconds."""
         return cls(queue_steps=3, progress_steps=(8, 23, 41, 57, 74, 92), step_delay=0.5, keepalive=True)
+
+    @property
+    def echo_style(self) -> EchoStyle:
+        """The echo this scenario's answers carry, with "dialect" resolved."""
+        if self.echo != "dialect":
+            return self.echo
+        return "json" if self.dialect == "kkiai" else "none"
 
     @property
     def reason(self) -> str:
