@@ -196,8 +196,10 @@ class TranscriptParser:
 
     def _snapshot(self) -> Transcript:
         state = self._state()
-        error = (self._error or DEFAULT_FAILURE) if state == "failed" else None
-        key = (self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
+        failed = state == "failed"
+        error = (self._error or DEFAULT_FAILURE) if failed else None
+        video, preview = (None, None) if failed else (self._video, self._preview)  # a failed video has none
+        key = (self._task_id, state, self._progress, video, preview, self._sid, error)
         if key != self._snap.visible() or self._raw_data != self._snap.raw_data_url:
             self._snap = Transcript(*key, raw_data_url=self._raw_data)
         return self._snap
