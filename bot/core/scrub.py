@@ -6,7 +6,8 @@ the database password; `remember` adds one), wherever they appear, and anything 
 reseller's upstream key, another tenant's) and that must not be shown either.
 
 `scrub` is the one function every boundary calls: the transcript reader, the vendor error types, the job
-store, the renderers and the log filter (which any log formatter gets its records through).
+store, the renderers and the log filter (which any log formatter gets its records through). `plain` is
+`scrub` for a vendor's sentences (failure reasons), which also parts masked-link syntax.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import threading
 from collections.abc import Iterable
 
-__all__ = ["REDACTED", "redact", "remember", "scrub", "scrub_configured"]
+__all__ = ["REDACTED", "plain", "redact", "remember", "scrub", "scrub_configured"]
 
 REDACTED = "********"
 _MIN_SECRET = 8  # shorter "secrets" (a test's "x") would redact ordinary words
@@ -33,6 +34,9 @@ _LABELLED = re.compile(
     r"authorization)\s*[=:：]\s*[\"']?)(?P<value>[^\s\"',;&]{8,})",
     re.IGNORECASE,
 )
+
+# "](" is what makes "[text](url)" a masked link in Discord; "] (" is never one.
+_MASKED_LINK = re.compile(r"\]\s*\(")
 
 _lock = threading.Lock()
 _secrets: tuple[str, ...] = ()
@@ -67,3 +71,10 @@ def scrub_configured(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def plain(text: str) -> str:
+    """A vendor's sentence fit to keep and show anywhere: scrubbed, and with no masked link left in it (a
+    "[Verify your account](https://phish…)" that any renderer would make clickable under the bot's name).
+    Renderers still escape it like member text; this makes it safe in every place that forgets to."""
+    return _MASKED_LINK.sub("] (", scrub(text))

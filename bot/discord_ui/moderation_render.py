@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-import discord
-
 from bot.core.config import Settings
+from bot.core.scrub import plain, scrub
+from bot.discord_ui.limits import inert
 from bot.discord_ui.render import human_duration, timestamp
 from bot.quotas.admission import UsageReport
 from bot.quotas.moderation import (
@@ -58,11 +58,11 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """One line, at most `limit` characters, markdown made inert."""
-    line = " ".join(text.split())
+    """One line, at most `limit` characters (before escaping), scrubbed, markdown, links and mentions inert."""
+    line = " ".join(scrub(text).split())
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(line)
+    return inert(line)
 
 
 def yes_no(value: bool) -> str:
@@ -280,7 +280,7 @@ def outcome_words(job: Job) -> str | None:
         by = job.cancelled_by
         return f"⏹️ cancelled by <@{by}>" if by is not None and by != job.user_id else "⏹️ cancelled"
     if job.status is JobStatus.FAILED:
-        reason = shorten(job.error or "no reason given", LOG_ERROR_LIMIT)
+        reason = shorten(plain(job.error or "no reason given"), LOG_ERROR_LIMIT)
         kind = job.error_kind
         if kind == "refused":
             return f"❌ refused: {reason}"

@@ -12,6 +12,7 @@ from typing import Final
 
 import discord
 
+from bot.core.scrub import plain
 from bot.discord_ui import limits
 from bot.discord_ui.limits import escaped, shortened
 from bot.generation.state import Phase, ProgressState
@@ -126,8 +127,10 @@ def render_progress(state: ProgressState) -> Rendered:
     embed.add_field(name="Orientation", value=state.orientation.capitalize())
     if state.duration:
         embed.add_field(name="Duration", value=f"{state.duration} s")
-    if state.task_id:  # the vendor's, so bounded here: a field value over 1024 characters fails the edit
-        embed.add_field(name="Task ID", value=f"`{shortened(state.task_id, TASK_ID_SHOWN)}`")
+    if state.task_id:  # the vendor's, so bounded here (a field value over 1024 characters fails the edit),
+        # and without backticks, which would end the code span and let the rest render as markdown
+        task_id = plain(state.task_id).replace("`", "'")
+        embed.add_field(name="Task ID", value=f"`{shortened(task_id, TASK_ID_SHOWN)}`")
     if state.phase is Phase.FINISHED and state.deleted_by is None:
         image = f"attachment://{state.attached_preview}" if state.attached_preview else state.preview_url
         if image:
@@ -173,14 +176,20 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
     if phase is Phase.CANCELLED:
         who = f" by <@{state.cancelled_by}>" if state.cancelled_by else ""
         return f"⏹️ Cancelled{who}", Colour.DARK_GREY, ["No quota was used."]
-    error = shortened(state.error or "Something went wrong.", ERROR_SHOWN)
+    error = vendor_words(state.error or "Something went wrong.", ERROR_SHOWN)
     return "❌ Couldn't make this video", Colour.RED, [error, "No quota was used."]
+
+
+def vendor_words(text: str, limit: int) -> str:
+    """A sentence with the vendor's words in it (a failure reason, a note), shown like member text: scrubbed,
+    markdown, masked links and mentions made inert, bounded."""
+    return escaped(plain(text), limit)
 
 
 def _delivery_notes(state: ProgressState) -> list[str]:
     """How the video came with the message (attached, re-encoded, linked and why) and how long its link lasts."""
     url = None if state.link_gone else state.video_url
-    lines = [f"⚠️ {state.service_note}"] if state.service_note else []
+    lines = [f"⚠️ {vendor_words(state.service_note, ERROR_SHOWN)}"] if state.service_note else []
     if state.video_attached and state.reencoded_for is not None:
         original = "the video service no longer has the original"
         if url:

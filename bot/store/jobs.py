@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.scrub import scrub
 from bot.store.database import Database, Row, at, from_epoch
 from bot.store.models import Job, JobParams, JobStatus, Shown
 
@@ -185,6 +186,7 @@ class Jobs:
         """Move an unfinished job to a final status; False if it had already finished (first one wins)."""
         if not status.finished:
             raise ValueError(f"{status} is not a final status")
+        error = scrub(error) if error else error  # often the vendor's words: no secret is ever stored
         changed = await self._db.execute(
             "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = COALESCE(?, result_turn_id),"
             " cancelled_by = ?, delivered_to = ?,"

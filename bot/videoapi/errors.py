@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.scrub import plain
+
 __all__ = [
     "AuthenticationFailed",
     "GenerationStopped",
@@ -145,6 +147,7 @@ def safe_reason(text: str | None, *, secret: str | None = None) -> str | None:
         return None
     if secret and secret in text:
         text = text.replace(secret, "***")
+    text = plain(text)
     if _TAG.search(text) or "<html" in text.lower():
         return None
     text = _SPACES.sub(" ", text).strip().strip("\"'`")

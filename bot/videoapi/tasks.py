@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from bot.core.scrub import plain
 from bot.core.urls import safe_media_url
 
 __all__ = [
@@ -240,7 +241,7 @@ def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> T
 def _short(text: str | None) -> str:
     if not text:
         return "The video generation failed."
-    text = " ".join(text.split())
+    text = plain(" ".join(text.split()))
     text = "".join(ch for ch in text if ch.isprintable())
     if len(text) > 200:
         text = text[:200].rsplit(" ", 1)[0] + "…"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from bot.core.scrub import scrub
+from bot.core.scrub import plain
 
 SEP = r"(?=[\s:：`'\"*=#(\[]|$)"
 OK_MARKS = re.compile("[\u2705\u2714\u2611\U0001f389]")  # ✅ ✔ ☑ 🎉
@@ -95,7 +95,7 @@ def bold_text(line: str) -> str | None:
 
 def clean_sentence(text: str) -> str | None:
     """One printable sentence of at most 200 characters, without status marks, markdown emphasis or secrets."""
-    text = scrub(OK_MARKS.sub("", FAIL_MARKS.sub("", text)))
+    text = plain(OK_MARKS.sub("", FAIL_MARKS.sub("", text)))
     text = " ".join(text.split()).strip(" *_>`")
     if not text:
         return None
