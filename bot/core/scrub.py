@@ -31,7 +31,7 @@ _KEY_SHAPES = re.compile(
 )
 _LABELLED = re.compile(
     r"(?P<label>(?<![A-Za-z0-9])(?:api[_\-\s]?key|access[_\-\s]?token|token|secret|password|passwd|"
-    r"authorization)\s*[=:：]\s*[\"']?)(?P<value>[^\s\"',;&]{8,})",
+    r"authorization)[\"']?\s*[=:：]\s*[\"']?)(?P<value>[^\s\"',;&]{8,})",
     re.IGNORECASE,
 )
 
