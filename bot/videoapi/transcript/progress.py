@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import patterns as p
@@ -10,12 +11,13 @@ __all__ = ["scan_progress", "to_percent"]
 
 _DIGITS = "0123456789０１２３４５６７８９"
 _POINTS = ".．"
+_POINT = re.compile("[.．]")
 
 
 def to_percent(number: str) -> int:
-    """A progress number as whole percent, rounded down (5.9 → 5: a video is never shown done early)."""
-    whole = number.replace("．", ".").split(".", 1)[0]
-    return int(whole.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    """A progress number as whole percent, rounded down (5.9 → 5: a video is never shown done early).
+    int() reads full-width digits too."""
+    return int(_POINT.split(number, 1)[0])
 
 
 def scan_progress(carry: str, text: str, take: Callable[[int], None]) -> str:

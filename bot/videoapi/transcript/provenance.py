@@ -13,6 +13,7 @@ Two rules make that so, whatever the dialect and however the stream is chunked:
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -73,10 +74,15 @@ class Masker:
     it is one (`flush` releases it at the end).
     """
 
-    __slots__ = ("_held", "_quotes")
+    __slots__ = ("_by_first", "_held", "_quotes")
 
     def __init__(self, quotes: tuple[str, ...]) -> None:
         self._quotes = quotes
+        # Quotes grouped by their first character, with the longest one's length: one scan per group.
+        by_first: dict[str, list[str]] = {}
+        for quote in quotes:
+            by_first.setdefault(quote[0], []).append(quote)
+        self._by_first = tuple((first, tuple(sorted(qs)), max(map(len, qs))) for first, qs in by_first.items())
         self._held = ""
 
     def feed(self, text: str) -> str:
@@ -86,7 +92,7 @@ class Masker:
         for quote in self._quotes:
             if quote in s:
                 s = s.replace(quote, MASK)
-        keep = max((_partial_tail(s, quote) for quote in self._quotes), default=0)
+        keep = self._partial_tail(s)
         self._held = s[len(s) - keep :] if keep else ""
         return s[: len(s) - keep]
 
@@ -94,16 +100,21 @@ class Masker:
         held, self._held = self._held, ""
         return held
 
-
-def _partial_tail(s: str, quote: str) -> int:
-    """The length of the longest end of `s` that is a proper beginning of `quote`."""
-    first = quote[0]
-    i = s.find(first, max(0, len(s) - len(quote) + 1))
-    while i != -1:
-        if quote.startswith(s[i:]):
-            return len(s) - i
-        i = s.find(first, i + 1)
-    return 0
+    def _partial_tail(self, s: str) -> int:
+        """The length of the longest end of `s` that is a proper beginning of a quote."""
+        n = len(s)
+        best = 0
+        for first, quotes, longest in self._by_first:
+            i = s.find(first, max(0, n - longest + 1))
+            while i != -1 and n - i > best:
+                tail = s[i:]
+                # In sorted order the quotes beginning with `tail` come right where `tail` would go.
+                j = bisect.bisect_left(quotes, tail)
+                if j < len(quotes) and quotes[j].startswith(tail):
+                    best = n - i
+                    break
+                i = s.find(first, i + 1)
+        return best
 
 
 def _quoted_forms(text: str) -> set[str]:
