@@ -52,16 +52,16 @@ class ServerKeys:
         self._store = store
         self._box = SecretBox(secret.reveal()) if secret else None
 
-    @property
-    def can_keep_keys(self) -> bool:
-        """Whether SERVER_KEY_SECRET is set, so a key can be stored at all."""
-        return self._box is not None
+    def check_can_keep(self) -> None:
+        """BotError with a sentence unless SERVER_KEY_SECRET is set, so that a key can be stored at all."""
+        if self._box is None:
+            raise BotError(NO_SECRET)
 
     async def set(self, guild_id: int, actor_id: int, text: str) -> KeyStatus:
         """Seal and keep the server's key (replacing any), audited without the key; BotError with a sentence
         when the bot cannot keep keys or the text is not a key."""
-        if self._box is None:
-            raise BotError(NO_SECRET)
+        self.check_can_keep()
+        assert self._box is not None
         key = check_key(text)
         register_secret(key)  # from now on no log line can carry it
         last4 = key[-4:]
