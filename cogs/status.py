@@ -41,6 +41,7 @@ class StatusCog(commands.Cog, name="Status"):
         self.services = services
         self.status_command = self._build_status()
         self.key_group = self._build_key_group()
+        self._group: app_commands.Group | None = None
 
     def _videobot(self) -> app_commands.Group:
         cog = self.bot.get_cog("Settings")
@@ -49,14 +50,15 @@ class StatusCog(commands.Cog, name="Status"):
         return cog.group
 
     async def cog_load(self) -> None:
-        group = self._videobot()
+        self._group = group = self._videobot()
         group.add_command(self.status_command)
         group.add_command(self.key_group)
 
     async def cog_unload(self) -> None:
-        group = self._videobot()
-        group.remove_command(self.status_command.name)
-        group.remove_command(self.key_group.name)
+        if self._group is None:
+            return
+        self._group.remove_command(self.status_command.name)
+        self._group.remove_command(self.key_group.name)
 
     def _build_status(self) -> app_commands.Command[Any, ..., None]:
         @app_commands.command(

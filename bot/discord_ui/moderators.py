@@ -69,7 +69,7 @@ async def is_bot_owner(interaction: discord.Interaction) -> bool:
     settings = getattr(getattr(client, "services", None), "settings", None)
     if interaction.user.id in getattr(settings, "owner_ids", frozenset()):
         return True
-    return isinstance(client, commands.Bot) and await client.is_owner(interaction.user)
+    return isinstance(client, commands.Bot | commands.AutoShardedBot) and await client.is_owner(interaction.user)
 
 
 async def reply(interaction: discord.Interaction, text: str) -> None:
