@@ -27,7 +27,6 @@ from bot.discord_ui.server_key import (
 from bot.discord_ui.services import Services, services_of
 from bot.discord_ui.status_render import status_text
 from bot.views.status import Where
-from cogs.settings import SettingsCog
 
 STATUS_REFUSAL: Final = "Only members with Manage Server can see the bot's status."
 KEY_REFUSAL: Final = "Only members with Manage Server can set this server's API key."
@@ -44,10 +43,11 @@ class StatusCog(commands.Cog, name="Status"):
         self._group: app_commands.Group | None = None
 
     def _videobot(self) -> app_commands.Group:
-        cog = self.bot.get_cog("Settings")
-        if not isinstance(cog, SettingsCog):
+        # Found by name, not class: discord.py loads an extension as a fresh module, so classes differ by copy.
+        group = getattr(self.bot.get_cog("Settings"), "group", None)
+        if not isinstance(group, app_commands.Group):
             raise RuntimeError("cogs.status extends /videobot: load cogs.settings first")
-        return cog.group
+        return group
 
     async def cog_load(self) -> None:
         self._group = group = self._videobot()
@@ -125,4 +125,6 @@ class StatusCog(commands.Cog, name="Status"):
 
 
 async def setup(bot: commands.Bot) -> None:
+    if "cogs.settings" not in bot.extensions:  # the /videobot group these commands join is built there
+        await bot.load_extension("cogs.settings")
     await bot.add_cog(StatusCog(bot, services_of(bot)))
