@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.quotas.keys import NO_SECRET
-from bot.videoapi.simulator import key_fingerprint
+from bot.videoapi.simulator import Scenario, key_fingerprint
 from tests.e2e.conftest import Harness, start
 from tests.e2e.test_quotas import answer, line_ending, log_lines
 
@@ -109,3 +109,22 @@ async def test_clearing_the_key_returns_the_server_to_the_bots_key(harness: Harn
         assert await bot.store.server_keys.get(world.guild.id) is None
     chats = [r for r in harness.simulator.requests if r.path == "/v1/chat/completions"]
     assert [r.key_fingerprint for r in chats] == [key_fingerprint(BOT_KEY)]
+
+
+async def test_a_servers_task_video_is_created_and_recovered_after_a_restart_with_its_own_key(
+    harness: Harness,
+) -> None:
+    harness.simulator.set_default(Scenario(step_delay=0.3, progress_steps=tuple(range(10, 100, 10))))
+    secret = Fernet.generate_key().decode()
+    async with harness.bot(SERVER_KEY_SECRET=secret) as first:
+        await set_key_through_the_form(harness, SERVER_KEY)
+        _, progress = await start(harness, "A lighthouse in a storm", model="veo3.1-fast")
+        await harness.wait_title(progress, "🎞️ Generating")
+        assert (await first.store.jobs.by_message(progress.id)).task_id is not None
+    polled_before = len(harness.simulator.requests)
+    async with harness.bot(SERVER_KEY_SECRET=secret):  # a restart: the task is picked up, never created again
+        await harness.wait_title(progress, "✅ Finished in", timeout=20)
+    api = [r for r in harness.simulator.requests if r.path.startswith("/v1/video/")]
+    assert [r.path for r in api].count("/v1/video/create") == 1
+    assert any(r.path == "/v1/video/query" for r in harness.simulator.requests[polled_before:])
+    assert {r.key_fingerprint for r in api} == {key_fingerprint(SERVER_KEY)}  # created and polled on its key
