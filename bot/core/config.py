@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 from dotenv import dotenv_values
 
 from bot.core.catalog import DEFAULT_PROVIDER, ProfileError, ProviderProfile, load_profile
-from bot.core.money import PriceTable, parse_amount
+from bot.core.money import PriceTable
+from bot.core.operator_settings import read_operator_settings
 from bot.core.periods import PERIODS, Period
-from bot.core.secretbox import GENERATE_HINT, is_valid_secret
+from bot.core.secret import Secret
 from bot.core.sharding import parse_shard_ids
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
@@ -41,33 +42,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-class Secret:
-    """A string that never shows itself in repr, str, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The real value, for the one place that must send it."""
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')" if self._value else "Secret('')"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +85,11 @@ class Settings:
     simulate: bool = field(default=False)
     # The reseller family spoken to: models, how options and pictures reach it, how tasks are recovered.
     provider: ProviderProfile = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER))
-    # Prices per video that replace or add to the provider profile's [prices] (VIDEO_PRICES), in micros.
-    price_overrides: tuple[tuple[str, int], ...] = ()
-    # Seals each server's own video API key in the database (a Fernet key); empty: servers cannot set one.
+    # The operator's side (bot/core/operator_settings.py): what one video of each model costs (the profile's
+    # [prices], VIDEO_PRICES over them), the key sealing servers' own API keys, who owns the bot besides its owner.
+    prices: PriceTable = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER).prices)
     server_key_secret: Secret = field(default_factory=lambda: Secret(""))
-    # Users who see every server's totals in /videobot status, besides the application's owner (or team).
     owner_ids: frozenset[int] = frozenset()
-
-    @property
-    def prices(self) -> PriceTable:
-        """What one video of each model costs: the profile's [prices], VIDEO_PRICES over them."""
-        return self.provider.prices.overridden(dict(self.price_overrides))
 
 
 def load_settings(
@@ -227,9 +195,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         rest_proxy=rest_proxy,
         simulate=simulate,
         provider=provider,
-        price_overrides=env.prices("VIDEO_PRICES", provider),
-        server_key_secret=env.fernet_secret("SERVER_KEY_SECRET"),
-        owner_ids=frozenset(env.snowflakes("OWNER_IDS")),
+        **read_operator_settings(env, provider),
     )
 
 
@@ -389,37 +355,6 @@ class _Reader:
             self.report(name, "must start with postgresql:// (for SQLite, set DATABASE_PATH and leave this empty)")
             return Secret("")
         return Secret(value)
-
-    def prices(self, name: str, provider: ProviderProfile) -> tuple[tuple[str, int], ...]:
-        prices: dict[str, int] = {}
-        for item in self.csv(name, default=()):
-            model, _, amount = item.partition("=")
-            model = model.strip()
-            if not provider.has_model(model):
-                self.report(name, f"prices '{model}', which the {provider.name} provider doesn't offer")
-                continue
-            try:
-                prices[model] = parse_amount(amount)
-            except ValueError as error:
-                self.report(name, f"prices {model} with {error} (write model=0.15, comma-separated)")
-        return tuple(sorted(prices.items()))
-
-    def fernet_secret(self, name: str) -> Secret:
-        # Never echo the value in a problem: it is a secret.
-        value = self._raw(name)
-        if value is not None and not is_valid_secret(value):
-            self.report(name, f"is not a Fernet key (32 bytes in URL-safe base64); make one with {GENERATE_HINT}")
-            return Secret("")
-        return Secret(value or "")
-
-    def snowflakes(self, name: str) -> tuple[int, ...]:
-        ids = []
-        for value in self.csv(name, default=()):
-            if not value.isdigit():
-                self.report(name, f"has '{value}', which is not a numeric Discord user ID")
-                continue
-            ids.append(int(value))
-        return tuple(ids)
 
     def provider(self, name: str) -> ProviderProfile:
         choice = self.text(name, default=DEFAULT_PROVIDER)
