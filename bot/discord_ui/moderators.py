@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import BotError
+from bot.discord_ui.services import Services
 
 
 class NotModerator(BotError, app_commands.CheckFailure):
@@ -66,8 +67,8 @@ def require_moderator(interaction: discord.Interaction, refusal: str) -> None:
 async def is_bot_owner(interaction: discord.Interaction) -> bool:
     """Whether the user owns the bot: the application's owner (or a member of its team), or one of OWNER_IDS."""
     client = interaction.client
-    settings = getattr(getattr(client, "services", None), "settings", None)
-    if interaction.user.id in getattr(settings, "owner_ids", frozenset()):
+    services = getattr(client, "services", None)
+    if isinstance(services, Services) and interaction.user.id in services.settings.owner_ids:
         return True
     return isinstance(client, commands.Bot | commands.AutoShardedBot) and await client.is_owner(interaction.user)
 
