@@ -14,6 +14,14 @@ _NEVER_DEBUG = ("discord.http", "discord.webhook", "discord.gateway")
 _TRACEBACKS = logging.Formatter()
 
 
+
+def register_secret(secret: str) -> None:
+    """Scrub a secret learnt while the bot runs (a server's own video API key, once it is set or read) from
+    every log record from now on, and from everything else bot.core.scrub cleans (short strings are ignored:
+    they would mangle text)."""
+    scrub.remember(secret)
+
+
 class RedactSecrets(logging.Filter):
     """Scrub every record, whatever logger or library produced it: its message, its traceback and its stack.
 

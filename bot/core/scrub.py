@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["REDACTED", "plain", "redact", "remember", "scrub", "scrub_configured"]
+__all__ = ["REDACTED", "plain", "redact", "remember", "scrub", "scrub_configured", "url_passwords"]
 
 REDACTED = "********"
 _MIN_SECRET = 8  # shorter "secrets" (a test's "x") would redact ordinary words
@@ -48,6 +49,18 @@ def remember(*secrets: str) -> None:
     with _lock:
         known = set(_secrets) | {s for s in secrets if s and len(s) >= _MIN_SECRET}
         _secrets = tuple(sorted(known, key=len, reverse=True))
+
+
+def url_passwords(value: str) -> tuple[str, ...]:
+    """The passwords a URL-shaped setting carries (a database URL's user password or `?password=`)."""
+    if "://" not in value:
+        return ()
+    try:
+        parts = urlsplit(value)
+        passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
+    except ValueError:
+        return ()
+    return tuple(p for p in passwords if p)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
