@@ -19,16 +19,16 @@ def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-# After escaping, a "[" or "<" preceded by an even run of backslashes (none included) is still live.
-_LIVE = re.compile(r"(?<!\\)((?:\\\\)*)([\[<])")
+# After escaping, a "[" preceded by an even run of backslashes (none included) is still live.
+_LIVE = re.compile(r"(?<!\\)((?:\\\\)*)(\[)")
 
 
 def inert(text: str) -> str:
-    """`text` as Discord shows it literally: markdown, masked links, mentions and timestamps made inert.
+    """`text` as Discord shows it literally: markdown and masked links made inert.
 
     discord.py's escape_markdown escapes one "[…](…)" span per match, so the second link of
-    "[a](x) [b](y)" stays live: every "[" it left live is escaped too, and every "<", so that "<@id>",
-    "<t:…>" and "<#id>" read as typed.
+    "[a](x) [b](y)" stays live: every "[" it left live is escaped too. Mentions still render as names, as a
+    member's own would, but ping nobody: every message the bot sends disables them.
     """
     return _LIVE.sub(r"\1\\\2", discord.utils.escape_markdown(text))
 

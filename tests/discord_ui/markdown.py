@@ -1,5 +1,5 @@
-"""What Discord would make live in a text: masked links and mentions, read the way its markdown reads them
-(a backslash makes the next character literal)."""
+"""What Discord would make a link of in a text: masked links, read the way its markdown reads them (a
+backslash makes the next character literal)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,3 @@ def live_masked_links(text: str) -> list[str]:
                 found.append(text[start : pos + 2])
                 break
     return found
-
-
-def live_mentions(text: str) -> list[str]:
-    """Every "<@…>", "<@&…>", "<#…>" or "<t:…>" Discord would render as a mention or a timestamp."""
-    chars = _unescaped(text)
-    return [text[pos : pos + 3] for pos, c in chars if c == "<" and text[pos + 1 : pos + 3][:1] in ("@", "#", "t")]

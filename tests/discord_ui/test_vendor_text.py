@@ -1,6 +1,6 @@
 """Vendor text is rendered like member text: a failure reason, a service note or a task ID can plant no
-masked link, ping or mention nobody, break no markdown and show no secret, in the progress message and in
-the moderator log."""
+masked link, break no markdown and show no secret, in the progress message and in the moderator log (that
+nobody is pinged is checked end to end: every message disables mentions)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.discord_ui.render import render_progress
 from bot.generation.state import Phase, ProgressState
 from bot.store import Job, JobParams, JobStatus
 
-from .markdown import live_masked_links, live_mentions
+from .markdown import live_masked_links
 
 START = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 HOSTILE_REASONS = [
@@ -35,7 +35,7 @@ def failed(reason: str, **changes: object) -> ProgressState:
 @pytest.mark.parametrize("reason", HOSTILE_REASONS)
 def test_a_failure_reason_renders_as_inert_text(reason: str) -> None:
     description = render_progress(failed(reason)).embed.description or ""
-    assert live_masked_links(description) == [] and live_mentions(description) == []
+    assert live_masked_links(description) == []
     assert "sk-live" not in description
     assert "phish.example" in description or "invalid token \\*\\*" in description  # shown, as text
 
@@ -45,7 +45,7 @@ def test_a_service_note_and_a_task_id_render_as_inert_text(note: str) -> None:
     shown = failed("x", phase=Phase.FINISHED, service_note=note, video_url="https://cdn.example/v.mp4",
                    task_id="task_`**x**`[a](https://phish.example)")
     embed = render_progress(shown).embed
-    assert live_masked_links(embed.description or "") == [] and live_mentions(embed.description or "") == []
+    assert live_masked_links(embed.description or "") == []
     task = next(f for f in embed.fields if f.name == "Task ID")
     assert task.value is not None and task.value.count("`") == 2  # one code span, nothing escapes it
 
@@ -60,4 +60,4 @@ def test_the_moderator_log_line_renders_a_reason_as_inert_text(reason: str) -> N
     )
     line = generation_line(job)
     assert live_masked_links(line) == ["[thread]("]  # the bot's own jump link, and only it
-    assert live_mentions(line) == ["<@5"] and "sk-live" not in line  # the requester, never pinged (no ping)
+    assert "sk-live" not in line
