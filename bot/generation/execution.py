@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
+from bot.generation.delivery import DeliveryGuard
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
 from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state, shown_of
@@ -68,7 +69,7 @@ class JobExecution:
     ) -> None:
         self._store = store
         self._engine = engine
-        self._presenter = presenter
+        self._presenter: Presenter = DeliveryGuard(presenter, store)  # showing an end never kills the job's task
         self._quotas = quotas
         self._history_max_turns = history_max_turns
         self._ended = ended
