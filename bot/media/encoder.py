@@ -59,11 +59,28 @@ def _reading(path: Path, limits: MediaLimits) -> Iterator[av.container.InputCont
             for stream in container.streams.video:
                 stream.codec_context.options = dict(options)
                 stream.codec_context.thread_count = DECODER_THREADS
-            yield container
+            try:
+                yield container
+            except av.FFmpegError as error:
+                # A stream that starts small and switches to huge frames mid-way: the decoder refused the new
+                # size (max_pixels), and its context says which size that was.
+                reason = _decoder_refusal(container, limits)
+                if reason is not None:
+                    raise Refused(f"{reason}, after a header that said less") from error
+                raise
     except MemoryError as error:  # also av.error.MemoryError: the worker's address space ran out
         raise Refused("it needed more memory than a media worker may use") from error
     except (av.FFmpegError, IndexError, ZeroDivisionError, OverflowError) as error:
         raise Undecodable(str(error)) from error
+
+
+def _decoder_refusal(container: av.container.InputContainer, limits: MediaLimits) -> str | None:
+    """Why a video stream's decoder may not go on: the size it was last asked to take is over the limits."""
+    for stream in container.streams.video:
+        ctx = stream.codec_context
+        if ctx is not None and (reason := limits.frame_too_large(ctx.width, ctx.height)) is not None:
+            return reason
+    return None
 
 
 def _decoder_options(limits: MediaLimits) -> dict[str, str]:

@@ -40,6 +40,8 @@ class MediaLimits:
     max_duration: float = MAX_DURATION
     max_fps: float = MAX_FPS
     max_streams: int = MAX_STREAMS
+    inspect_cpu_seconds: int = INSPECT_CPU_SECONDS
+    encode_cpu_seconds: int = ENCODE_CPU_SECONDS
 
     @property
     def max_frames(self) -> int:

@@ -78,7 +78,7 @@ def fit_plan(info: MediaInfo, limit: int, *, squeeze: float = 1.0) -> EncodePlan
         return Unfittable("the video's duration or size is unknown")
     if not (_positive(limit) and _positive(squeeze)):
         return Unfittable(f"no room to fit it: a limit of {limit} bytes, squeezed by {squeeze}")
-    payload = (limit * SAFETY - _overhead(info.duration)) * squeeze
+    payload = (limit * SAFETY - _overhead(info.duration)) * min(squeeze, 1.0)  # a squeeze never widens it
     total = payload * 8 / info.duration
     audio = _audio_rate(total) if info.has_audio else 0
     if not total - audio >= MIN_VIDEO_BITRATE:  # also when it is NaN
@@ -88,7 +88,9 @@ def fit_plan(info: MediaInfo, limit: int, *, squeeze: float = 1.0) -> EncodePlan
     rungs = _rungs(info)
     for width, height in rungs:
         if _bpp(video, width, height, fps) >= GOOD_BPP:
-            return EncodePlan(width, height, min(video, _rate_at(MAX_BPP, width, height, fps)), audio)
+            # never above what the picture can use, nor below what x264 needs to run at all (video is above it)
+            return EncodePlan(width, height, max(MIN_VIDEO_BITRATE, min(video, _rate_at(MAX_BPP, width, height, fps))),
+                              audio)
     width, height = rungs[-1]
     if _bpp(video, width, height, fps) >= MIN_BPP:
         return EncodePlan(width, height, video, audio)

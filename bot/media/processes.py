@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.media.fairness import FairSlots
-from bot.media.limits import ENCODE_CPU_SECONDS, INSPECT_CPU_SECONDS, MediaLimits
+from bot.media.limits import MediaLimits
 from bot.media.plan import EncodePlan, MediaInfo
 
 __all__ = ["EncodeFailed", "Inspection", "MediaProcesses", "NotAVideo", "TooDemanding"]
@@ -75,6 +75,7 @@ class MediaProcesses:
         self._inspections = asyncio.Semaphore(inspections_at_once)
         self._running: set[asyncio.subprocess.Process] = set()
         self._closed = False
+        self.peak_rss = 0  # bytes: the most any worker that answered held resident, since this object was made
 
     @property
     def running(self) -> int:
@@ -89,7 +90,7 @@ class MediaProcesses:
     async def inspect(self, source: Path, *, poster: Path | None = None) -> Inspection:
         """Probe `source` and, if `poster` is given, write a JPEG frame of it there."""
         request = {"op": "inspect", "source": str(source), "poster": str(poster) if poster else None,
-                   "cpu_seconds": INSPECT_CPU_SECONDS}
+                   "cpu_seconds": self.limits.inspect_cpu_seconds}
         async with self._inspections:
             answer = await self._run(request, INSPECT_TIMEOUT)
         size = answer.get("poster")
@@ -104,7 +105,7 @@ class MediaProcesses:
         """Re-encode `source` into `target` following `plan`; return the size written. `owner` (the server) takes
         its turn with the others for an encoder: one at a time per owner, owners in turn."""
         request = {"op": "encode", "source": str(source), "target": str(target), "plan": dataclasses.asdict(plan),
-                   "cpu_seconds": ENCODE_CPU_SECONDS}
+                   "cpu_seconds": self.limits.encode_cpu_seconds}
         async with self._encodes.hold(owner):
             answer = await self._run(request, ENCODE_TIMEOUT)
         return int(answer["size"])
@@ -139,6 +140,7 @@ class MediaProcesses:
             answer: dict[str, Any] = json.loads(out)
         except ValueError as error:
             raise EncodeFailed(f"{request['op']} worker answered {out[:200]!r}") from error
+        self.peak_rss = max(self.peak_rss, int(answer.get("peak_rss", 0)))
         if answer.get("error") == "not_a_video":
             raise NotAVideo(answer.get("detail", ""))
         if answer.get("error") == "refused":

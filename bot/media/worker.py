@@ -10,6 +10,7 @@ The request is one JSON object on stdin, the answer one JSON object on stdout:
 
     A file that is not a decodable video answers {"error": "not_a_video", "detail": TEXT}; one that asks for
     more than `limits` allow (or ran the worker out of memory) {"error": "refused", "detail": TEXT}.
+    Every answer also says the worker's peak resident memory: {"peak_rss": BYTES, ...}.
 
 A fresh process per request: whatever an encode allocated goes back to the system when it exits, and the
 bot can stop one at once by killing it. Before it reads the file, the worker bounds itself with the
@@ -34,6 +35,8 @@ from bot.media.plan import EncodePlan
 # Encodes yield the CPU to the bot itself, so a busy encoder never delays a Discord heartbeat or an edit.
 NICENESS: Final = 10
 CPU_GRACE: Final = 5  # seconds between SIGXCPU (which ends the worker) and the SIGKILL that cannot be caught
+# A failed allocation leaves the peak this close to the limit: whatever asked for it did not fit in the rest.
+OUT_OF_MEMORY_SHARE: Final = 0.75
 
 
 def confine(limits: MediaLimits, cpu_seconds: int) -> None:
@@ -55,6 +58,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
                 try:
                     size = list(poster(source, Path(request["poster"]), limits))
                 except Undecodable:
+                    _unless_out_of_memory(limits)
                     size = None  # a video whose frames won't decode still gets linked; it just has no poster
             return {"info": dataclasses.asdict(info), "poster": size}
         if op == "encode":
@@ -62,6 +66,10 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
             encode(source, target, EncodePlan(**request["plan"]), limits)
             return {"size": target.stat().st_size}
     except Undecodable as error:
+        try:
+            _unless_out_of_memory(limits)
+        except Refused as refused:
+            return {"error": "refused", "detail": str(refused)}
         return {"error": "not_a_video", "detail": str(error)[:300]}
     except Refused as error:
         return {"error": "refused", "detail": str(error)[:300]}
@@ -70,11 +78,32 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown op {op!r}")
 
 
+def _unless_out_of_memory(limits: MediaLimits) -> None:
+    """Raise Refused when this process's address space came near its limit: FFmpeg's decoders report a failed
+    allocation as invalid data, so a "not a video" said at the limit was really "too large for a worker"."""
+    if _status_bytes("VmPeak") >= limits.memory_bytes * OUT_OF_MEMORY_SHARE:
+        raise Refused("it needed more memory than a media worker may use")
+
+
+def _status_bytes(field: str) -> int:
+    """A memory figure of this process, in bytes: VmPeak (address space), VmHWM (resident); Linux, else 0."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def main() -> None:
     os.nice(NICENESS)
     request = json.loads(sys.stdin.read())
     confine(MediaLimits(**request.get("limits", {})), int(request.get("cpu_seconds", 60)))
-    sys.stdout.write(json.dumps(handle(request)))
+    answer = handle(request)
+    answer["peak_rss"] = _status_bytes("VmHWM")  # not ru_maxrss: that keeps the forking parent's peak
+    sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
 
 
