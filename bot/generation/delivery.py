@@ -58,8 +58,8 @@ class DeliveryGuard:
             return Delivery(None, reason=_UNSHOWABLE)
 
     async def conclude(self, places: Places, state: ProgressState) -> Delivery:
-        with_media = state.phase is Phase.FINISHED and bool(state.video_url) and not state.fit_failed
-        if with_media and await self._attempt(state.job_id) > MEDIA_ATTEMPTS:
+        counted = with_media = state.phase is Phase.FINISHED and bool(state.video_url) and not state.fit_failed
+        if counted and await self._attempt(state.job_id) > MEDIA_ATTEMPTS:
             log.warning("job %s: preparing its video was tried %d times without ending; linking it",
                         state.job_id, MEDIA_ATTEMPTS)
             state, with_media = _link_only(state), False
@@ -68,7 +68,7 @@ class DeliveryGuard:
         except Exception:
             log.exception("job %s: showing its end failed", state.job_id)
             delivery = await self._fallback(places, state, with_media)
-        if with_media:
+        if counted:  # it ended, one way or the other: nothing left to count
             await self._forget(state.job_id)
         return delivery
 
