@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 # minutes to fetch and encode on a small machine, and fill its disk when several arrive at once: it is linked.
 MAX_SOURCE_BYTES: Final = 64 * 1024 * 1024
 PREVIEW_BYTES: Final = 8 * 1024 * 1024  # a preview image larger than this is not worth uploading
-# A poster frame for a video that fits as it is, is worth a moment, not a place in a queue: when videos without
-# a preview finish together (a restart recovering hundreds, say), those that find the inspector busy go
-# without one rather than wait for it.
+# Reading a video that fits as it is (its declarations, and a poster frame when the vendor gave no preview) is
+# worth a moment, not a place in a queue: when videos finish together (a restart recovering hundreds, say),
+# those that find the inspector busy go as they came rather than wait for it.
 POSTER_PATIENCE: Final = 3.0
 ATTEMPTS: Final = 2  # a second encode, squeezed by how far the first missed, when the first came out too large
 
@@ -145,12 +145,9 @@ class MediaPreparer:
             log.warning("video %s not fetched (%s); linking it", url, error)
             return PreparedVideo(None, NotAttached.UNAVAILABLE)
         fits = size <= limit
-        if not fits:
-            inspection = await self._inspect(source, frame)
-        elif frame is not None:
-            inspection = await self._poster(source, frame)
-        else:
-            inspection = None
+        # Read by a worker before anything is uploaded: a file that fits can still be a decoder bomb for every
+        # member's client. A file too large is inspected in full (it is re-encoded from what is found).
+        inspection = await (self._inspect(source, frame) if not fits else self._screen(source, frame))
         if inspection is NotAttached.UNPREPARABLE:  # refused by a worker's limits, or it died of the file
             return PreparedVideo(None, NotAttached.UNPREPARABLE, original_bytes=size)
         poster = frame if isinstance(inspection, Inspection) and inspection.poster is not None else None
@@ -165,15 +162,17 @@ class MediaPreparer:
             ready = PreparedVideo(None if missed else fitted, missed, reencoded=missed is None, original_bytes=size)
         return dataclasses.replace(ready, image=poster, image_is_poster=poster is not None)
 
-    async def _poster(self, source: Path, frame: Path) -> Inspection | NotAttached | None:
+    async def _screen(self, source: Path, frame: Path | None) -> Inspection | NotAttached | None:
+        """A quick inspection of a video that fits (with a poster frame when `frame` is given), or none when the
+        inspector is busy."""
         if self._processes.inspector_busy:
-            log.info("no poster frame for %s: the inspector is busy", source.name)
+            log.info("%s goes unread and without a poster frame: the inspector is busy", source.name)
             return None
         try:
             async with asyncio.timeout(POSTER_PATIENCE):
                 return await self._inspect(source, frame)
         except TimeoutError:
-            log.info("no poster frame for %s: the inspector is busy", source.name)
+            log.info("%s goes unread and without a poster frame: the inspector is busy", source.name)
             return None
 
     async def _inspect(self, source: Path, frame: Path | None) -> Inspection | NotAttached | None:

@@ -3,7 +3,8 @@
 - `huge_lying`: one 12000×12000 frame of flat colour (about 420 KB of H.264, 216 MB once decoded) whose MP4
   header (the track and its sample entry) says 64×64;
 - `switching`: an H.264 stream whose first second is 64×64 and whose frames then become 4000×4000 (16
-  million pixels, under H.264's side limits): only decoding reveals them;
+  million pixels, under H.264's side limits): only decoding reveals them (`switching_padded`: the same,
+  padded past 10 MiB);
 - `two_hours`: a real 2-second video with sound whose headers say it lasts two hours, padded past 10 MiB so
   that it has to be re-encoded to fit a server's upload limit;
 - `many_streams`: a 64×64 video with 40 sound tracks;
@@ -143,6 +144,15 @@ class Hostile:
 
     def switching(self) -> Path:
         return self._made("64-then-4000.h264", write_switching)
+
+    def switching_padded(self) -> Path:
+        """`switching` followed by zeros past 10 MiB: too large to upload as it came, so it is read in full."""
+        def make(path: Path) -> None:
+            write_switching(path)
+            with path.open("ab") as padded:
+                padded.write(bytes(PADDED_TO - path.stat().st_size))
+
+        return self._made("64-then-4000-padded.h264", make)
 
     def two_hours(self) -> Path:
         return self._made("2s-says-2h-padded.mp4", lambda path: write_two_hours(path, self._samples(SMALL)))
