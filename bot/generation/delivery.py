@@ -19,6 +19,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Final
 
+from bot.core.tasks import TaskGroup
 from bot.generation.state import Delivery, Phase, Places, ProgressState
 from bot.store import Store
 
@@ -46,6 +47,7 @@ class DeliveryGuard:
     def __init__(self, presenter: Presenter, store: Store) -> None:
         self._presenter = presenter
         self._store = store
+        self._forgetting = TaskGroup()
 
     def show(self, places: Places, state: ProgressState) -> None:
         self._presenter.show(places, state)
@@ -68,9 +70,14 @@ class DeliveryGuard:
         except Exception:
             log.exception("job %s: showing its end failed", state.job_id)
             delivery = await self._fallback(places, state, with_media)
-        if counted:  # it ended, one way or the other: nothing left to count
-            await self._forget(state.job_id)
+        if counted:  # it ended, one way or the other: nothing left to count. In the background: the job's end is
+            # recorded right after this returns, and its buttons answer "not finished" until it is.
+            self._forgetting.spawn(self._forget(state.job_id), f"forget-delivery-attempts-{state.job_id}")
         return delivery
+
+    async def close(self) -> None:
+        """Stop forgetting counts (one left behind belongs to a job that ended: it is never read again)."""
+        await self._forgetting.close()
 
     async def _fallback(self, places: Places, state: ProgressState, with_media: bool) -> Delivery:
         if with_media:
