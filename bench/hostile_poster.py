@@ -27,6 +27,7 @@ from bot.media.limits import MediaLimits
 from bot.media.processes import EncodeFailed, MediaProcesses, NotAVideo
 
 MIB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
 UNGUARDED = MediaLimits(max_pixels=2**31 - 1, max_side=2**20, memory_bytes=2**40)
 
 
@@ -49,17 +50,21 @@ async def inspect(path: Path, limits: MediaLimits, label: str) -> None:
           f"wall {time.monotonic() - began:5.2f} s; {outcome}")
 
 
-async def main(side: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        crafted = Path(directory) / f"huge-{side}-says-64.mp4"
-        # Made in a process of its own: x264 needs about 900 MB for this one frame.
-        subprocess.run([sys.executable, "-m", "tests.media.hostile", "huge", str(crafted), str(side)], check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        print(f"{crafted.name}: {crafted.stat().st_size / 1024:.0f} KB on disk, "
-              f"{side * side * 3 // 2 / MIB:.0f} MiB per decoded frame")
-        await inspect(crafted, UNGUARDED, "unguarded")
-        await inspect(crafted, MediaLimits(), "sandboxed")
+def craft(directory: Path, side: int) -> Path:
+    """The crafted file, made in a process of its own: x264 needs about 900 MB for this one frame."""
+    crafted = directory / f"huge-{side}-says-64.mp4"
+    subprocess.run([sys.executable, "-m", "tests.media.hostile", "huge", str(crafted), str(side)], check=True,
+                   cwd=ROOT)
+    print(f"{crafted.name}: {crafted.stat().st_size / 1024:.0f} KB on disk, "
+          f"{side * side * 3 // 2 / MIB:.0f} MiB per decoded frame")
+    return crafted
+
+
+async def compare(crafted: Path) -> None:
+    await inspect(crafted, UNGUARDED, "unguarded")
+    await inspect(crafted, MediaLimits(), "sandboxed")
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 12000))
+    with tempfile.TemporaryDirectory() as scratch:
+        asyncio.run(compare(craft(Path(scratch), int(sys.argv[1]) if len(sys.argv) > 1 else 12000)))

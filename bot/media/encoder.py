@@ -151,8 +151,9 @@ def encode(source: Path, target: Path, plan: EncodePlan, limits: MediaLimits) ->
         for packet in inp.demux(streams):
             for frame in packet.decode():
                 if isinstance(frame, av.VideoFrame):
-                    picture = _checked(frame, limits).reformat(width=plan.width, height=plan.height, format="yuv420p",
-                                             interpolation="AREA")
+                    picture = _checked(frame, limits).reformat(
+                        width=plan.width, height=plan.height, format="yuv420p", interpolation="AREA"
+                    )
                     out.mux(vout.encode(picture))
                 elif isinstance(frame, av.AudioFrame) and audio is not None:
                     audio.add(frame)
