@@ -36,6 +36,7 @@ from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
+from bot.media.limits import MediaLimits
 from bot.media.prepare import MediaPreparer
 from bot.media.processes import MediaProcesses
 from bot.media.workspace import MediaWorkspace
@@ -103,6 +104,7 @@ class VideoBot(commands.AutoShardedBot):
     store: Store
     http_session: aiohttp.ClientSession
     runner: JobRunner
+    media_workers: MediaProcesses  # the sandboxed media workers (their peak memory is a health figure)
 
     def __init__(
         self,
@@ -211,7 +213,11 @@ class VideoBot(commands.AutoShardedBot):
         # are stopped before the directory is removed.
         workspace = await MediaWorkspace.open(settings.database_path.parent / "media-tmp")
         resources.push_async_callback(workspace.close)
-        media_workers = MediaProcesses()
+        self.media_workers = media_workers = MediaProcesses(
+            encodes_at_once=settings.media_encoders,
+            limits=MediaLimits(max_pixels=settings.media_max_pixels,
+                               memory_bytes=settings.media_worker_memory_mb * 1024 * 1024),
+        )
         resources.push_async_callback(media_workers.close)
         preparer = MediaPreparer(
             media_session, workspace, media_workers, trusted_origins=settings.trusted_media_origins,

@@ -72,6 +72,11 @@ class Settings:
     default_quota_period: Period = "day"
     history_max_turns: int = 20
     reencode_videos: bool = True  # re-encode a video larger than a server's upload limit so it plays inline
+    # Every media worker (probe, poster, re-encode) is bounded: its address space, the largest frame it decodes,
+    # and how many re-encodes run at once (one per server at a time, servers in turn).
+    media_worker_memory_mb: int = 1024
+    media_max_pixels: int = 3840 * 2160
+    media_encoders: int = 2
     # Gateway shards: how many the bot has (None: as many as Discord recommends), and which this process runs
     # (None: all of them). Several processes sharing one database each run some, all with the same count.
     shard_count: int | None = 1
@@ -185,6 +190,9 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         reencode_videos=env.flag("REENCODE_VIDEOS", default=True),
+        media_worker_memory_mb=env.integer("MEDIA_WORKER_MEMORY_MB", default=1024, minimum=256),
+        media_max_pixels=env.integer("MEDIA_MAX_PIXELS", default=3840 * 2160, minimum=320 * 240),
+        media_encoders=env.integer("MEDIA_ENCODERS", default=2, minimum=1, maximum=16),
         shard_count=shard_count,
         shard_ids=shard_ids,
         job_lease_timeout=env.number("JOB_LEASE_TIMEOUT", default=30.0, minimum=2.0),

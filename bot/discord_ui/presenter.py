@@ -274,7 +274,8 @@ class DiscordPresenter:
     async def _payloads(self, places: Places, state: ProgressState) -> AsyncIterator[tuple[_Payload, _Payload]]:
         """The final message with its files (the video, re-encoded if it must be, and its image), and the same
         without any files. The files exist until the block ends."""
-        if state.phase is not Phase.FINISHED or not state.video_url:
+        if state.phase is not Phase.FINISHED or not state.video_url or state.fit_failed:
+            # fit_failed on the way in: preparing it already failed (see bot.generation.delivery); link it as it is
             payload = _Payload.of(state)
             yield payload, payload
             return
@@ -283,7 +284,9 @@ class DiscordPresenter:
         def reencoding() -> None:  # it can take a while when several videos finish together: say so
             self.show(places, dataclasses.replace(state, phase=Phase.GENERATING, progress=100, fitting_for=limit))
 
-        async with prepared_attachments(self._preparer, state, limit, on_reencode=reencoding) as attachments:
+        async with prepared_attachments(
+            self._preparer, state, limit, on_reencode=reencoding, guild_id=places.guild_id
+        ) as attachments:
             yield _Payload.of(attachments.state, attachments.files), _Payload.of(attachments.link_only_state)
 
     def upload_limit(self, guild_id: int) -> int:

@@ -203,6 +203,8 @@ def _delivery_notes(state: ProgressState) -> list[str]:
             f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}){even}; "
             "open it from the link."
         )
+    elif state.fit_failed and not state.video_attached:  # a fit failure without a limit: preparing it failed
+        lines.append("The video could not be prepared to play here; open it from the link.")
     elif url and not state.video_attached:
         lines.append("Open the video from the link.")
     if url and _link_matters(state) and (expires := link_expiry(url)) is not None:

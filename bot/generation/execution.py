@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
+from bot.generation.delivery import DeliveryGuard
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
 from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state, shown_of
@@ -68,7 +69,8 @@ class JobExecution:
     ) -> None:
         self._store = store
         self._engine = engine
-        self._presenter = presenter
+        self._guard = DeliveryGuard(presenter, store)  # showing a job's end never kills the job's task
+        self._presenter: Presenter = self._guard
         self._quotas = quotas
         self._history_max_turns = history_max_turns
         self._ended = ended
@@ -108,6 +110,10 @@ class JobExecution:
             places, state = await self.places(job), progress_state(job, phase=Phase.WAITING)
             outcome = GenerationFailed(_BOT_FAILURE, "failed")
         await self._conclude(job, places, state, outcome)
+
+    async def close(self) -> None:
+        """Stop the delivery guard's bookkeeping (after every job task has stopped)."""
+        await self._guard.close()
 
     async def end_cancelled(self, job_id: int) -> None:
         """End a job whose Cancel was recorded, showing the progress it had made."""

@@ -195,6 +195,7 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._side_tasks.close()
+        await self._execution.close()
         self._waiting.clear()
         try:
             released = await self._store.leases.release(self.owner)

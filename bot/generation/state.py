@@ -51,7 +51,7 @@ class ProgressState:
     attached_preview: str | None = None  # filename when the preview is uploaded with the message
     too_large_limit: int | None = None  # bytes; set when the video could not be attached
     reencoded_for: int | None = None  # bytes; the attached video is a re-encode made to fit this limit
-    fit_failed: bool = False  # too large even for a re-encode (or it could not be re-encoded)
+    fit_failed: bool = False  # too large even re-encoded; without too_large_limit: the video could not be prepared
     fitting_for: int | None = None  # bytes; a re-encode for this limit is under way (before the final state)
     link_gone: bool = False  # Refresh link found that the vendor no longer has the video
     deleted_by: int | None = None  # the video was deleted by its requester or a moderator

@@ -73,7 +73,7 @@ class Shown:
     attached_preview: str | None = None  # file name of the uploaded image
     reencoded_for: int | None = None  # the upload limit (bytes) the uploaded re-encode was made for
     too_large_limit: int | None = None  # the upload limit (bytes) the video was linked for
-    fit_failed: bool = False  # linked although a re-encode was tried
+    fit_failed: bool = False  # linked although a re-encode was tried; no too_large_limit: it could not be prepared
     trimmed_to: int | None = None  # the history sent was cut to the first prompt and this many turns
     link_gone: bool = False  # the vendor no longer has the video
     service_note: str | None = None  # the service made something else than asked

@@ -42,6 +42,9 @@ class Scenario:
     preview: bool = False  # veo dialect: a preview video before the high-quality one
     error_code: str | None = None  # end the stream with an {"error": {..., "code": …}} event instead
     video_bytes: int = 64 * 1024
+    # Serve this file as the video instead of `video_bytes` of filler: real or crafted media (a decoder bomb,
+    # a lying header, an absurd duration…), for tests of what the bot does with what a vendor links to.
+    video_file: str | None = None
     preview_bytes: int = 2 * 1024
     keepalive: bool = False  # `: keep-alive` comments before each step
     chunk_size: int | None = None  # None: one write per SSE event; N: re-chunk every event into N-byte writes

@@ -8,8 +8,9 @@ tasks are unknown to `/v1/videos/{id}` and `/v1/video/query` and are found throu
 
 Every generation request takes the next enqueued `Scenario` (FIFO), else the default one. Links it returns
 contain `simulated` and point at its own `/media/` route, which serves deterministic bytes of the
-configured size. Since that is plain http on 127.0.0.1, callers must list `Simulator.media_origin` in
-their trusted media origins, and aim the Raw Data template at `Simulator.raw_data_url`.
+configured size, or the file the scenario names (real or crafted media). Since that is plain http on
+127.0.0.1, callers must list `Simulator.media_origin` in their trusted media origins, and aim the Raw Data
+template at `Simulator.raw_data_url`.
 """
 
 from __future__ import annotations
@@ -362,12 +363,14 @@ class Simulator:
 
     # -- media ------------------------------------------------------------------------------------------
 
-    async def _media(self, request: web.Request) -> web.Response:
+    async def _media(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         task = self.media_task(name)
         if task is None:
             return web.Response(status=404, text="not found")
         if name.endswith(".mp4"):
+            if task.scenario.video_file is not None:
+                return web.FileResponse(task.scenario.video_file, headers={"Content-Type": "video/mp4"})
             return web.Response(body=simulated_video(name, task.scenario.video_bytes), content_type="video/mp4")
         # The preview is a real (PNG) image so it renders; it keeps the vendor's .webp name.
         return web.Response(body=simulated_image(name, task.scenario.preview_bytes), content_type="image/png")
