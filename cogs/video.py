@@ -8,9 +8,8 @@ holds every rule), and lets the VideoStarter post it. Refusals are BotErrors, sh
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable
-from typing import Any, cast
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -52,30 +51,6 @@ def image_input(attachment: discord.Attachment) -> ImageInput:
     return ImageInput(attachment.url, attachment.filename, attachment.content_type, attachment.size)
 
 
-class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"^{BUTTON_PREFIX}.*$"):
-    """A button under a progress message (Cancel, Remix, Re-roll, Retry, Refresh link, Delete); matched by custom
-    ID, so it survives restarts. Every custom ID with the bot's prefix lands here, so that one the bot never made
-    (a modified client's) is answered with a sentence instead of silence."""
-
-    def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=custom_id))
-        self.named = read_button(custom_id)
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JobButton:
-        return cls(match.string)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = cast(VideoCog, cast(commands.Bot, interaction.client).get_cog(COG_NAME))
-        if self.named is None:
-            await cog.guarded(interaction, _refuse(), "unrecognised button")
-            return
-        action, reference = self.named
-        await cog.guarded(interaction, cog.on_button(interaction, action, reference), f"{action} button")
-
-
 async def _refuse() -> None:
     raise BotError(UNRECOGNISED)
 
@@ -90,11 +65,9 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.video_command)
-        self.bot.add_dynamic_items(JobButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.video_command.name)
-        self.bot.remove_dynamic_items(JobButton)
 
     # --- /video -----------------------------------------------------------------------------------
 
@@ -169,6 +142,9 @@ class VideoCog(commands.Cog, name=COG_NAME):
     async def on_button(self, interaction: discord.Interaction, action: str, reference: JobReference) -> None:
         """Route a click on one of a job's buttons; the service checks that the click belongs to that job."""
         videos, origin = self.services.videos, origin_of(interaction)
+        # Checked before any answer too, so that a forged press shows not even a "thinking…" placeholder; each
+        # service call below checks again, so no path depends on this line.
+        await videos.job_named(reference, origin)
         if action == "cancel":
             await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
             await videos.cancel(reference, origin, member_of(interaction.user, interaction.permissions))
@@ -200,19 +176,25 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Remix form submissions, whether the form was opened before or after the last restart."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
+        """A job's buttons and its Remix form, whether sent before or after the last restart. Handled here from
+        the custom ID (not by discord.py's views, which drop a custom ID the clicked message lacks without a
+        word): every custom ID with the bot's prefix is answered, a forged one with a sentence."""
         data: Any = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
-        if not custom_id.startswith(MODAL_PREFIX):
-            return
-        reference = read_modal(custom_id)
-        if reference is None:  # the bot's prefix on a form it never made: say so rather than stay silent
-            await self.guarded(interaction, _refuse(), "unrecognised form")
-            return
-        instruction = submitted_text(data, INSTRUCTION_FIELD)
-        await self.guarded(interaction, self.remix_from_form(interaction, reference, instruction), "remix form")
+        if interaction.type is discord.InteractionType.component and custom_id.startswith(BUTTON_PREFIX):
+            named = read_button(custom_id)
+            if named is None:
+                await self.guarded(interaction, _refuse(), "unrecognised button")
+                return
+            action, button_of = named
+            await self.guarded(interaction, self.on_button(interaction, action, button_of), f"{action} button")
+        elif interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(MODAL_PREFIX):
+            form_of = read_modal(custom_id)
+            if form_of is None:
+                await self.guarded(interaction, _refuse(), "unrecognised form")
+                return
+            instruction = submitted_text(data, INSTRUCTION_FIELD)
+            await self.guarded(interaction, self.remix_from_form(interaction, form_of, instruction), "remix form")
 
     async def remix_from_form(
         self, interaction: discord.Interaction, reference: JobReference, instruction: str
@@ -221,6 +203,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         thread = interaction.channel
         if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
+        await self.services.videos.job_named(reference, origin_of(interaction))  # no placeholder for a forgery
         await acknowledge(interaction)
         plan = await self.services.videos.plan_remix_of_job(reference, origin_of(interaction), instruction)
         await self._start_in_thread(interaction, plan, remix_request_text(plan.params.prompt, interaction.user.id))

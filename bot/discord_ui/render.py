@@ -240,7 +240,7 @@ def _buttons(state: ProgressState) -> discord.ui.View:
         view.add_item(
             discord.ui.Button(label="Retry", style=discord.ButtonStyle.primary, custom_id=button_id("retry", job))
         )
-    # A stopped view is sent but not registered in discord.py's view store: clicks are handled by the
-    # persistent DynamicItems matching custom_ids.BUTTON_PREFIX, which survive restarts; nothing piles up in memory.
+    # A stopped view is sent but not registered in discord.py's view store: the Video cog handles every click
+    # from its custom ID (cogs/video.py, on_interaction), also after a restart; nothing piles up in memory.
     view.stop()
     return view

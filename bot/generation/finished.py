@@ -15,7 +15,7 @@ from typing import Final
 
 from bot.core.catalog import ProviderProfile
 from bot.core.errors import BotError
-from bot.generation.gate import JobReference, Origin, check_interaction
+from bot.generation.gate import UNRECOGNISED, JobReference, Origin, check_interaction
 from bot.generation.pacing import RefreshPacer
 from bot.generation.recovery import recovery_sources
 from bot.generation.state import ProgressState, finished_state
@@ -151,8 +151,8 @@ class FinishedVideos:
         interaction that belongs to it (bot.generation.gate)."""
         try:
             job = await self._store.jobs.get(reference.job_id)
-        except LookupError:
-            raise BotError("I have no record of this video any more.") from None
+        except LookupError:  # a guessed ID: the same sentence as a wrong key
+            raise BotError(UNRECOGNISED) from None
         check_interaction(job, reference, origin)
         if job.status is not JobStatus.SUCCEEDED or job.result_turn_id is None:
             raise BotError(NOT_FINISHED)

@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from bot.core.config import Settings
 from bot.core.errors import BotError
-from bot.generation.gate import JobReference, Origin, check_interaction
+from bot.generation.gate import UNRECOGNISED, JobReference, Origin, check_interaction
 from bot.generation.requests import ImageInput, check_channel, check_image, check_options, check_prompt
 from bot.generation.runner import JobRunner
 from bot.quotas.admission import Admission, QuotaService
@@ -271,7 +271,10 @@ class VideoService:
 
     async def job_named(self, reference: JobReference, origin: Origin) -> Job:
         """The job a button or form names, once it is sure the interaction belongs to it (bot.generation.gate)."""
-        job = await self._job(reference.job_id)
+        try:
+            job = await self._store.jobs.get(reference.job_id)
+        except LookupError:  # a guessed ID: the same sentence as a wrong key, so guessing tells nothing
+            raise BotError(UNRECOGNISED) from None
         check_interaction(job, reference, origin)
         return job
 
