@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["is_public_address", "normalize_origin", "normalize_origins", "safe_media_url"]
+__all__ = ["is_local_host", "is_public_address", "normalize_origin", "normalize_origins", "safe_media_url"]
 
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}|^]")
 
@@ -29,6 +29,27 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
     if address in _LOCAL_NAT64:
         return False
     return all(is_public_address(inner) for inner in _embedded_ipv4(address))
+
+
+# Names that public DNS never answers: only the operator's own network (a container network, a LAN) resolves them.
+_LOCAL_SUFFIXES = (".localhost", ".internal", ".local", ".lan", ".home.arpa")
+
+
+def is_local_host(host: str) -> bool:
+    """Whether plain http to `host` stays on this machine or the operator's own network: loopback, a private
+    address, or a name only that network resolves (one label, like a container's "proxy", or a local suffix)."""
+    host = host.strip().lower().rstrip(".").removeprefix("[").removesuffix("]")
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not re.fullmatch(r"[a-z0-9._-]+", host):  # not a host name at all
+            return False
+        return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or (address.is_private and not address.is_global)
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
