@@ -68,7 +68,11 @@ def _check_origin(job: Job, origin: Origin) -> None:
     places = {job.channel_id, job.post_channel_id} - {None}
     if origin.channel_id not in places:
         raise BotError(ELSEWHERE)
-    if origin.message_id is None or job.message_id is None or origin.message_id == job.message_id:
+    if origin.message_id is None:  # a form sent without its message: only from the video's own channel or thread
+        if origin.channel_id != job.channel_id:
+            raise BotError(ELSEWHERE)
+        return
+    if job.message_id is None or origin.message_id == job.message_id:
         return
     # A final state shown in a new message (the progress message was gone) has buttons there too; a video's
     # is recorded as the job's message, a failure's only as "shown in the thread / the channel".
