@@ -26,6 +26,7 @@ from bot.discord_ui.permissions import check_bot_permissions
 from bot.discord_ui.render import remix_request_text, render_progress, starter_text, timestamp
 from bot.discord_ui.services import Services, services_of
 from bot.generation.gate import UNRECOGNISED, JobReference
+from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.generation.requests import ImageInput
 from bot.generation.service import VideoOptions, VideoPlan
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 COG_NAME = "Video"
 EMPTY_MENTION = "Tell me what should change after the mention, for example: “now at night, in the rain”."
 ANNOUNCEMENTS = {"reroll": "🎲 Re-roll by <@{user}>", "retry": "🔁 Retry by <@{user}>"}
-PACED = "This link was checked moments ago, so this is the last result. It can be refreshed again {when}."
+PACED = (f"This is the last result: a link can be refreshed once every {VIDEO_INTERVAL.seconds} seconds, and each "
+         f"member can refresh one every {MEMBER_INTERVAL.seconds} seconds. Try again {{when}}.")
 
 
 def intent_hint(bot_user_id: int) -> str:
@@ -165,10 +167,11 @@ class VideoCog(commands.Cog, name=COG_NAME):
         if action == "refresh":
             await interaction.response.defer()  # the video service may take a few seconds to answer
             refreshed = await finished.refresh_link(reference, origin, interaction.user.id)
+            if refreshed.paced_until is not None:  # the message already shows the last result: no edit either
+                await interaction.followup.send(PACED.format(when=timestamp(refreshed.paced_until)), ephemeral=True)
+                return
             rendered = render_progress(refreshed.state)
             await interaction.edit_original_response(embed=rendered.embed, view=rendered.view)
-            if refreshed.paced_until is not None:
-                await interaction.followup.send(PACED.format(when=timestamp(refreshed.paced_until)), ephemeral=True)
             return
         state = await finished.delete(reference, origin, member_of(interaction.user, interaction.permissions))
         rendered = render_progress(state)

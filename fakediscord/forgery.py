@@ -36,10 +36,12 @@ class ModifiedClient:
         self._world = fake.world
 
     async def click(self, user: User, message: MessageRef, custom_id: str) -> InteractionRecord:
-        """A button press with any ``custom_id`` on a message the user can see (the message need not have such a
-        button): the interaction comes from that message's channel, with that message."""
+        """A button press with any ``custom_id`` on one of the bot's messages that the user can see (the message
+        need not have such a button): the interaction comes from that message's channel, with that message."""
         stored = self._actors._stored(message)
         self._actors._can_see(user, stored)
+        if stored.author.id != self._world.bot_user.id:
+            raise ActionRefused("Discord sends a button press to the application whose message it is, not the bot")
         channel = self._world.channels[stored.channel_id]
         member = self._actors._member(user, channel)
         data = {"custom_id": custom_id, "component_type": 2}

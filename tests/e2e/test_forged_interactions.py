@@ -209,13 +209,16 @@ async def test_refresh_link_pressed_in_a_loop_asks_the_vendor_once_and_says_when
         await first.wait_response()
         await fake.wait_until(lambda: len(harness.simulator.requests) > asked, message="the vendor to be asked")
         await fake.wait_until(lambda: len(fake.message(video.id).edits) > len(video.edits), message="the answer")
+        edits = len(fake.message(video.id).edits)
         for presser in (world.other_member, world.member, world.moderator, world.member):  # a self-bot's loop
             again = await fake.click(presser, video, "Refresh link")
             sentence = await private_sentence(again)
-            assert sentence.startswith("This link was checked moments ago, so this is the last result.")
-            assert "It can be refreshed again <t:" in sentence
+            assert sentence.startswith("This is the last result: a link can be refreshed once every 60 seconds, and "
+                                       "each member can refresh one every 20 seconds.")
+            assert "Try again <t:" in sentence
 
         vendor_asks = [r.path for r in harness.simulator.requests[asked:]]
         assert len(vendor_asks) == 1, vendor_asks  # one ask however often it was pressed
         shown = fake.message(video.id)
-        assert shown.button("Open")["url"] == video.button("Open")["url"]  # the last result, still shown
+        assert len(shown.edits) == edits  # nor a Discord edit per press: the message already shows the last result
+        assert shown.button("Open")["url"] == video.button("Open")["url"]
