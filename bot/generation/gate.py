@@ -72,10 +72,10 @@ def _check_origin(job: Job, origin: Origin) -> None:
         if origin.channel_id != job.channel_id:
             raise BotError(ELSEWHERE)
         return
-    if job.message_id is None or origin.message_id == job.message_id:
+    if origin.message_id == job.message_id:
         return
-    # A final state shown in a new message (the progress message was gone) has buttons there too; a video's
-    # is recorded as the job's message, a failure's only as "shown in the thread / the channel".
+    # A final state shown in a new message (the progress message was gone, or never came to be) has buttons there
+    # too; a video's is recorded as the job's message, a failure's only as "shown in the thread / the channel".
     if job.delivered_to in ("thread", "channel") and origin.channel_id == job.channel_id:
         return
     if job.delivered_to == "channel" and origin.channel_id == job.post_channel_id:

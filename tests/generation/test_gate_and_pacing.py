@@ -70,6 +70,10 @@ async def test_a_final_state_shown_in_a_new_message_is_answered_there(store: Sto
     beside_post = dataclasses.replace(job, delivered_to="channel")  # the thread was gone: a reply to the post
     assert refused(beside_post, reference, Origin(GUILD, HOME, 151)) is None
     assert refused(beside_post, reference, Origin(OTHER_GUILD, HOME, 151)) == ELSEWHERE
+    never_shown = dataclasses.replace(job, message_id=None)  # a start that stopped before its progress message
+    assert refused(never_shown, reference, Origin(GUILD, HOME, 151)) == ELSEWHERE
+    shown_beside = dataclasses.replace(never_shown, delivered_to="channel")
+    assert refused(shown_beside, reference, Origin(GUILD, HOME, 151)) is None
 
 
 async def test_refresh_is_paced_per_video_and_per_member(store: Store, clock: FakeClock) -> None:
