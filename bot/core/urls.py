@@ -7,7 +7,10 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["is_local_host", "is_public_address", "normalize_origin", "normalize_origins", "safe_media_url"]
+__all__ = [
+    "in_clear_to_public_host", "is_local_host", "is_public_address", "normalize_origin", "normalize_origins",
+    "safe_media_url",
+]
 
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\{}|^]")
 
@@ -50,6 +53,13 @@ def is_local_host(host: str) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback or (address.is_private and not address.is_global)
+
+
+def in_clear_to_public_host(url: str) -> bool:
+    """Whether a URL is plain http:// or ws:// to a host outside this machine and the operator's own network
+    (what must never carry the bot token or the API key)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "ws") and not is_local_host(parts.hostname or "")
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:

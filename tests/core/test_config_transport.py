@@ -27,8 +27,8 @@ def test_plain_http_to_a_public_host_is_refused_in_one_sentence(name: str, url: 
     with pytest.raises(ConfigError) as caught:
         load_settings({**VALID, name: url}, env_file=None)
     (line,) = str(caught.value).splitlines()
-    assert line.startswith(f"{name} would send {carries} in clear over ")
-    assert "a public host; use " in line and line.endswith(HINT)
+    assert line.startswith(f"{name} would send {carries} in clear to the public host ")
+    assert "s:// (" in line and "only to loopback or a private address). " + HINT in line
     assert "secret" not in line  # no secret is echoed
 
 
@@ -51,7 +51,7 @@ def test_a_provider_profile_with_plain_http_to_a_public_host_is_refused(tmp_path
     profile.write_text('extends = "kkiai"\nbase_url = "http://cheap-reseller.example.com"\n')
     with pytest.raises(ConfigError) as caught:
         load_settings({**VALID, "VIDEO_PROVIDER": str(profile)}, env_file=None)
-    assert "would send the API key in clear over http:// to a public host" in str(caught.value)
+    assert "has a base_url that would send the API key in clear to a public host: use https://" in str(caught.value)
 
 
 @pytest.mark.parametrize("host", ["100.64.0.1", "8.8.8.8", "example.com", "[::ffff:8.8.8.8]", "", "fe80::1x"])
