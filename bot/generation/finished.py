@@ -19,6 +19,7 @@ from bot.generation.gate import UNRECOGNISED, JobReference, Origin, check_intera
 from bot.generation.pacing import RefreshPacer
 from bot.generation.recovery import recovery_sources
 from bot.generation.state import ProgressState, finished_state
+from bot.quotas.keys import KeyLookup
 from bot.quotas.policy import Member
 from bot.store import Job, JobStatus, Store, Turn
 from bot.videoapi import (
@@ -29,6 +30,7 @@ from bot.videoapi import (
     VideoAPI,
     VideoAPIError,
     parse_transcript,
+    paying_with,
 )
 
 __all__ = ["FinishedVideos", "Refreshed"]
@@ -58,11 +60,18 @@ class FinishedVideos:
     """Refresh link and Delete, for anyone who may."""
 
     def __init__(
-        self, store: Store, api: VideoAPI, provider: ProviderProfile, pacer: RefreshPacer | None = None
+        self,
+        store: Store,
+        api: VideoAPI,
+        provider: ProviderProfile,
+        *,
+        vendor_key: KeyLookup | None = None,
+        pacer: RefreshPacer | None = None,
     ) -> None:
         self._store = store
         self._api = api
         self._provider = provider
+        self._vendor_key = vendor_key  # a server paying with its own key asks about its videos with that key
         self._pacer = pacer or RefreshPacer(store)
 
     async def refresh_link(self, reference: JobReference, origin: Origin, member_id: int) -> Refreshed:
@@ -77,7 +86,9 @@ class FinishedVideos:
         paced_until = await self._pacer.claim(job.id, member_id)
         if paced_until is not None:
             return Refreshed(finished_state(job, turn), renewed=False, paced_until=paced_until)
-        status = await self._ask(job, turn)
+        key = await self._vendor_key(job.guild_id) if self._vendor_key is not None else None
+        with paying_with(key):
+            status = await self._ask(job, turn)
         if status is None:
             return await self._gone(job, turn)
         if status.state == "completed" and status.video_url:
