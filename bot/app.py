@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import aiohttp
@@ -34,6 +34,7 @@ from bot.discord_ui.starter import VideoStarter
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
+from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL, RefreshPacer
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.media.limits import MediaLimits
@@ -69,6 +70,8 @@ class Tuning:
     # more would only wait in the budget and go out stale; urgent requests overtake them there anyway
     api_backoff: float = 1.0  # first retry delay towards the video API
     line_retry: float = 1.0  # seconds between two looks for a place another process freed, while jobs wait
+    refresh_per_video: float = VIDEO_INTERVAL.total_seconds()  # Refresh link asks the vendor about a video at
+    refresh_per_member: float = MEMBER_INTERVAL.total_seconds()  # most this often, and for one member this often
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -252,7 +255,12 @@ class VideoBot(commands.AutoShardedBot):
             quotas=quotas,
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
-            finished=FinishedVideos(self.store, video_api, settings.provider, vendor_key=keys.key_for),
+            finished=FinishedVideos(
+                self.store, video_api, settings.provider, vendor_key=keys.key_for, pacer=RefreshPacer(
+                    self.store, per_video=timedelta(seconds=tuning.refresh_per_video),
+                    per_member=timedelta(seconds=tuning.refresh_per_member),
+                ),
+            ),
             keys=keys,
             spending=spending,
             status=StatusView(self.store, settings, keys, spending),

@@ -17,6 +17,7 @@ from bot.core.operator_settings import read_operator_settings
 from bot.core.periods import PERIODS, Period
 from bot.core.secret import Secret
 from bot.core.sharding import parse_shard_ids
+from bot.core.urls import in_clear_to_public_host
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
@@ -154,13 +155,13 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
     default_model = env.text("VIDEO_DEFAULT_MODEL", default=models[0])
     if default_model not in models:
         env.report("VIDEO_DEFAULT_MODEL", f"is '{default_model}', which is not one of VIDEO_MODELS")
-    base_url = env.optional_url("VIDEO_API_BASE_URL") or provider.base_url
+    base_url = env.optional_url("VIDEO_API_BASE_URL", carries="the API key") or provider.base_url
     if base_url is None and not simulate:
         env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
     shard_count = env.shard_count("DISCORD_SHARD_COUNT")
     shard_ids = env.shard_ids("DISCORD_SHARD_IDS", shard_count)
-    discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL")
+    discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL", carries="the bot token")
     rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
     if rest_proxy and discord_api_base_url is None:
         env.report("DISCORD_REST_PROXY", "is true, but DISCORD_API_BASE_URL does not name the proxy")
@@ -178,7 +179,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         log_level=log_level,
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
         discord_api_base_url=discord_api_base_url,
-        discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
+        discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss"), carries="the bot token"),
         trusted_media_origins=env.origins("TRUSTED_MEDIA_ORIGINS"),
         stream_read_timeout=env.number("VIDEO_API_READ_TIMEOUT", default=120.0, minimum=1.0),
         job_deadline=env.number("VIDEO_JOB_DEADLINE", default=3600.0, minimum=10.0),
@@ -372,12 +373,16 @@ class _Reader:
             self.report(name, str(error))
             return load_profile(DEFAULT_PROVIDER)
 
-    def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https"), carries: str = "") -> str | None:
         value = self._raw(name)
         if value is None:
             return None
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
             self.report(name, f"must be a {' or '.join(schemes)} URL, not '{value}'")
+            return None
+        if carries and in_clear_to_public_host(value):  # the secret would cross networks in clear
+            self.report(name, f"would send {carries} in clear to the public host {parts.hostname}; use "
+                              f"{parts.scheme}s:// ({parts.scheme}:// only to loopback or a private address)")
             return None
         return value.rstrip("/")

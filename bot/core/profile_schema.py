@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.money import is_currency, parse_amount
+from bot.core.urls import in_clear_to_public_host
 
 __all__ = ["ProfileError", "merge_profiles", "read_profile"]
 
@@ -97,6 +98,8 @@ def read_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     base_url = data.get("base_url") or None
     _require(base_url is None or (isinstance(base_url, str) and _is_http_url(base_url)),
              f"has a base_url that is not an http(s) URL: '{base_url}'")
+    _require(base_url is None or not in_clear_to_public_host(base_url),
+             "has a base_url that would send the API key in clear to a public host: use https://")
     return {
         "name": name,
         "description": _text(data, "description", "the profile", default=""),

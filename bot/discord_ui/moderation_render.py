@@ -3,6 +3,7 @@ every message the bot sends disables them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -57,12 +58,20 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
+# Square brackets open and close masked links ("[text](url)"): a member's "](" could close the bot's own link
+# early and plant another. Look-alike brackets read the same and are not markdown; a scheme's "://" gets an
+# invisible word joiner, so a URL in someone's words is shown, never made a link.
+_INERT_LINKS: Final = str.maketrans({"[": "［", "]": "］"})
+_SCHEME: Final = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
+
+
 def shorten(text: str, limit: int) -> str:
-    """One line, at most `limit` characters (before escaping), scrubbed, markdown, links and mentions inert."""
+    """One line, at most `limit` characters (before escaping), scrubbed of secrets, markdown made inert: no
+    formatting, no link of its own, and safe inside the text of the bot's links."""
     line = " ".join(scrub(text).split())
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
-    return inert(line)
+    return _SCHEME.sub(":\u2060", inert(line.translate(_INERT_LINKS)))
 
 
 def yes_no(value: bool) -> str:

@@ -5,7 +5,6 @@ Nothing here talks to Discord; discord.Embed and discord.ui.View are only data h
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -13,7 +12,7 @@ from typing import Final
 import discord
 
 from bot.core.scrub import plain
-from bot.discord_ui import limits
+from bot.discord_ui import custom_ids, limits
 from bot.discord_ui.limits import escaped, shortened
 from bot.generation.state import Phase, ProgressState
 from bot.media.links import link_expiry
@@ -23,13 +22,6 @@ BAR_CELLS: Final = 10
 PROMPT_PREVIEW: Final = 1500  # leaves room in the 4096-character description for the status lines
 TASK_ID_SHOWN: Final = 100
 ERROR_SHOWN: Final = 500
-
-# Custom IDs of the progress message's buttons. The cog registers persistent DynamicItems whose
-# templates match these, so the buttons keep working after a restart.
-BUTTON_PREFIX: Final = "videobot:job"
-BUTTON_ID = re.compile(
-    rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry|refresh|delete):(?P<job_id>[0-9]+)$"
-)
 
 
 class Colour:
@@ -232,14 +224,13 @@ def _fits_button(url: str) -> bool:
     return url.startswith(("https://", "http://")) and len(url) <= limits.LINK_BUTTON_URL
 
 
-def button_id(action: str, job_id: int) -> str:
-    """The custom ID of one of a job's buttons."""
-    return f"{BUTTON_PREFIX}:{action}:{job_id}"
-
-
 def _buttons(state: ProgressState) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     job = state.job_id
+
+    def button_id(action: str, job_id: int) -> str:  # custom IDs name the job with its key (bot.generation.gate)
+        return custom_ids.button_id(action, job_id, state.button_key)
+
     if state.phase in (Phase.QUEUED, Phase.WAITING, Phase.GENERATING):
         view.add_item(
             discord.ui.Button(label="Cancel", style=discord.ButtonStyle.danger, custom_id=button_id("cancel", job))
@@ -260,7 +251,7 @@ def _buttons(state: ProgressState) -> discord.ui.View:
         view.add_item(
             discord.ui.Button(label="Retry", style=discord.ButtonStyle.primary, custom_id=button_id("retry", job))
         )
-    # A stopped view is sent but not registered in discord.py's view store: clicks are handled by the
-    # persistent DynamicItems matching BUTTON_ID, which survive restarts; nothing piles up in memory.
+    # A stopped view is sent but not registered in discord.py's view store: the Video cog handles every click
+    # from its custom ID (cogs/video.py, on_interaction), also after a restart; nothing piles up in memory.
     view.stop()
     return view

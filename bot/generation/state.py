@@ -59,6 +59,7 @@ class ProgressState:
     trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
     quota_note: str | None = None  # e.g. "3 of 5 left today"
     service_note: str | None = None  # the service made something else than asked, e.g. portrait for landscape
+    button_key: str | None = None  # the job's key, in its buttons' custom IDs (None: a job made before keys)
 
 
 def progress_state(job: Job, **changes: Any) -> ProgressState:
@@ -75,6 +76,7 @@ def progress_state(job: Job, **changes: Any) -> ProgressState:
         progress=job.progress,
         quota_note=job.quota_note,
         remix_number=job.remix_number,
+        button_key=job.button_key,
     )
     return dataclasses.replace(base, **changes) if changes else base
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from bot.core.scrub import scrub
-from bot.store.database import Database, Row, at, from_epoch
+from bot.store.database import Database, Row, at, from_epoch, to_epoch
 from bot.store.models import Job, JobParams, JobStatus, Shown
 
 _UNFINISHED = "('queued', 'running')"
@@ -52,7 +53,14 @@ def job_from_row(row: Row) -> Job:
             link_gone=bool(row["link_gone"]),
             service_note=row["service_note"],
         ),
+        button_key=row["button_key"],
+        link_checked_at=from_epoch(row["link_checked_at"]),
     )
+
+
+def new_button_key() -> str:
+    """A job's key for its custom IDs: 96 random bits, so a job cannot be named by guessing."""
+    return secrets.token_urlsafe(12)
 
 
 class Jobs:
@@ -79,11 +87,11 @@ class Jobs:
         """Record an accepted job as queued."""
         job_id = await self._db.insert(
             "INSERT INTO jobs (guild_id, user_id, conversation_id, request_turn_id, model, params, cost,"
-            " channel_id, message_id, remix_number, post_channel_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " channel_id, message_id, remix_number, post_channel_id, created_at, button_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id, user_id, conversation_id, request_turn_id, model, params.to_json(), cost,
-                channel_id, message_id, remix_number, post_channel_id, self._db.now(),
+                channel_id, message_id, remix_number, post_channel_id, self._db.now(), new_button_key(),
             ),
         )
         return await self.get(job_id)
@@ -117,6 +125,15 @@ class Jobs:
         await self._db.execute(
             "UPDATE jobs SET channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, job_id)
         )
+
+    async def claim_link_check(self, job_id: int, *, not_since: datetime) -> bool:
+        """Note that Refresh link asks the vendor now; False (and nothing noted) when it last asked after
+        `not_since`. One statement, so two clicks at once (or two processes) ask once."""
+        changed = await self._db.execute(
+            "UPDATE jobs SET link_checked_at = ? WHERE id = ? AND (link_checked_at IS NULL OR link_checked_at <= ?)",
+            (self._db.now(), job_id, to_epoch(not_since)),
+        )
+        return changed == 1
 
     async def request_cancel(self, job_id: int, by_user_id: int) -> bool:
         """Record a Cancel; False when it comes too late (the job ended, or its video is already made)."""

@@ -132,6 +132,8 @@ class Job:
     owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
     heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
     shown: Shown = Shown()  # what its finished message showed, for Refresh link and Delete
+    button_key: str | None = None  # random; in its buttons' and form's custom IDs (None: made before keys)
+    link_checked_at: datetime | None = None  # when Refresh link last asked the vendor about it
 
     @property
     def cancel_requested(self) -> bool:

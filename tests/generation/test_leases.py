@@ -28,7 +28,7 @@ from bot.store import Job, JobStatus, Store
 from bot.videoapi.simulator import Scenario, Simulator
 from tests.conftest import FakeClock
 from tests.generation.conftest import LEASE_TIMEOUT, RecordingPresenter, running
-from tests.generation.test_service import CHANNEL, launch
+from tests.generation.test_service import CHANNEL, launch, pressed
 from tests.store.backends import database
 
 __all__ = ["database", "db_path"]
@@ -247,7 +247,7 @@ async def test_a_cancel_pressed_in_one_process_stops_the_video_running_in_anothe
         job = await video(b, 1)
         await until(lambda: _sync(b.runner.is_active(job.id)), what="the job to run in b")
         # The server's buttons reach process a (its shard), which records the Cancel; b is the one to stop.
-        await a.videos.cancel(job.id, Member(1, frozenset(), False))
+        await a.videos.cancel(*await pressed(a.store, job), Member(1, frozenset(), False))
         done = await ended(b.store, job)
         charge = await b.store.quotas.usage_for_job(job.id)
     assert (done.status, done.cancelled_by) == (JobStatus.CANCELLED, 1)
