@@ -132,6 +132,9 @@ class Job:
     owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
     heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
     shown: Shown = Shown()  # what its finished message showed, for Refresh link and Delete
+    sending_at: datetime | None = None  # its generation request was let out then (it may have reached the vendor)
+    failure_code: str | None = None  # the vendor's code for a refusal or failure (sentinel_block, …)
+    vendor_billing: str | None = None  # ended without a video: billed | maybe_billed | not_billed (likely)
 
     @property
     def cancel_requested(self) -> bool:

@@ -14,8 +14,19 @@ from .errors import (
     StreamInterrupted,
     VideoAPIError,
 )
+from .failure_codes import KNOWN_CODES, Refusal, failure_code, refusal_of
 from .sse import SSEDecoder, SSEEvent, SSEProtocolError
-from .tasks import TaskEndpoint, TaskState, TaskStatus, full_task_id, normalize_status, parse_task, task_path
+from .tasks import (
+    NO_REASON,
+    TaskEndpoint,
+    TaskState,
+    TaskStatus,
+    full_task_id,
+    normalize_status,
+    parse_task,
+    task_id_forms,
+    task_path,
+)
 from .transcript import (
     Transcript,
     TranscriptParser,
@@ -24,6 +35,8 @@ from .transcript import (
 )
 
 __all__ = [
+    "KNOWN_CODES",
+    "NO_REASON",
     "Ask",
     "AuthenticationFailed",
     "ChatRequest",
@@ -32,6 +45,7 @@ __all__ = [
     "GenerationStopped",
     "OnRetry",
     "RateLimited",
+    "Refusal",
     "RequestRejected",
     "SSEDecoder",
     "SSEEvent",
@@ -47,12 +61,15 @@ __all__ = [
     "VideoAPI",
     "VideoAPIError",
     "chat_request",
+    "failure_code",
     "full_task_id",
     "normalize_status",
     "parse_task",
     "parse_transcript",
     "read_echo",
+    "refusal_of",
     "task_body",
+    "task_id_forms",
     "task_path",
     "task_prompt",
 ]
