@@ -73,6 +73,8 @@ def chat_request(
     conveyed = frozenset(
         option for option in ("orientation", "duration", "size")
         if (carrier := spec.carrier(option)) in ("model", "body") or (carrier == "prompt" and not continuing)
+        # A model of one length asks for that length by being chosen: its echo can be compared with it.
+        or (option == "duration" and carrier is None and len(spec.durations) == 1 and not continuing)
     )
     return ChatRequest(model, messages, extra, conveyed)
 

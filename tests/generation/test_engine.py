@@ -30,13 +30,13 @@ def kkiai(simulator: Simulator) -> ProviderProfile:
 
 def engine_for(
     simulator: Simulator, http: aiohttp.ClientSession, provider: ProviderProfile | None = None,
-    trusted: tuple[str, ...] = (), outage_limit: int = 20,
+    trusted: tuple[str, ...] = (), outage_limit: int = 20, deadline: float = 30,
 ) -> GenerationEngine:
     assert simulator.base_url
     origins = (simulator.media_origin, *trusted)
     api = VideoAPI(simulator.base_url, "sk-test-key-0123456789", http, backoff=0.01, read_timeout=5,
                    trusted_media_origins=origins)
-    return GenerationEngine(api, provider or kkiai(simulator), poll_interval=0.01, deadline=30,
+    return GenerationEngine(api, provider or kkiai(simulator), poll_interval=0.01, deadline=deadline,
                             load_image=picture_loader(http, origins), poll_outage_limit=outage_limit)
 
 
@@ -121,11 +121,22 @@ async def test_the_bold_reason_line_is_what_the_member_reads(engine: GenerationE
     assert failed(result, "refused").error == "This content may violate our guardrails around nudity."
 
 
-async def test_an_error_event_ends_the_video_without_polling(engine: GenerationEngine, simulator: Simulator) -> None:
-    simulator.enqueue(Scenario(error_code="sentinel_block", failure_reason="Request blocked by the upstream."))
-    result, _ = await run(engine)
-    assert failed(result, "failed").error == "The video service stopped this video: Request blocked by the upstream."
-    assert not any(r.method == "GET" for r in simulator.requests)
+async def test_an_error_event_after_the_task_id_asks_the_task_which_finished(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(error_code="upstream_error", failure_reason="Gateway reset."))
+    outcome = made((await run(engine))[0])
+    task = simulator.task(outcome.task_id or "")
+    assert task is not None and any(r.path == f"/source/{task.shown_id}" for r in simulator.requests)
+
+
+async def test_an_error_event_after_the_task_id_then_a_refused_task_is_classified_by_its_code(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(error_code="moderation_blocked", outcome="refusal", refusal_reason="moderation_blocked"))
+    outcome = failed((await run(engine))[0], "refused")
+    assert (outcome.code, outcome.billing) == ("moderation_blocked", "billed")  # chat route: failures billed
+    assert outcome.error.startswith("The video service's moderation stopped this video")
 
 
 async def test_a_stream_cut_after_the_task_id_recovers_through_the_raw_data_link(
@@ -157,10 +168,10 @@ async def test_a_resumed_chat_task_asks_the_raw_data_page_then_the_task_endpoint
     assert first.task_id
     # After a restart only the task ID is known: the profile's Raw Data template is used. Where that page
     # does not answer (asyncdata.net unreachable), the task endpoints are asked with the "sora-2:" prefix;
-    # they do not know a chat-made task, so the video is reported unavailable rather than lost.
+    # they do not know a chat-made task, so only the deadline ends the video, never an outage.
     dead = kkiai(simulator).with_raw_data_url("http://127.0.0.1:9/source/{task_id}")
-    outcome = (await run(engine_for(simulator, http, dead, outage_limit=2), task_id=first.task_id))[0]
-    assert failed(outcome, "unavailable").error == "The video service was unavailable."
+    outcome = (await run(engine_for(simulator, http, dead, outage_limit=2, deadline=1.0), task_id=first.task_id))[0]
+    assert failed(outcome, "timeout").billing == "billed"
     asked = [(r.path, r.query) for r in simulator.requests if r.method == "GET" and r.path.startswith("/v1/")]
     assert (f"/v1/videos/sora-2:{first.task_id}", {}) in asked
     assert ("/v1/video/query", {"id": f"sora-2:{first.task_id}"}) in asked
