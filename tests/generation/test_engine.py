@@ -70,18 +70,18 @@ def chats(simulator: Simulator) -> list[dict]:
     return [r.json for r in simulator.requests if r.path == "/v1/chat/completions"]
 
 
-async def test_landscape_and_15_seconds_are_asked_in_words_the_service_reads(
+async def test_landscape_is_asked_in_words_the_service_reads_and_the_length_by_the_model(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(step_delay=0.02))  # progress arrives over time, as from the real service
-    result, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=15))
+    result, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=10))
     outcome = made(result)
     body = chats(simulator)[-1]
-    # The chat flow documents model, messages and stream only (seed 004): no option fields.
+    # The chat flow documents model, messages and stream only (seed 004): no option fields, no length word.
     assert set(body) == {"model", "messages", "stream"}
-    assert body["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9，15秒"}]
+    assert body["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9"}]
     task = simulator.task(outcome.task_id or "")
-    assert task is not None and (task.orientation, task.duration) == ("landscape", 15)
+    assert task is not None and (task.orientation, task.duration) == ("landscape", 10)
     assert '"orientation": "landscape"' in outcome.content and outcome.service_note is None
     progress = [u.progress for u in updates if u.stage == "generating" and u.progress is not None]
     assert progress == sorted(progress) and progress[-1] == 88
@@ -99,7 +99,16 @@ async def test_a_service_that_made_something_else_is_told_in_one_sentence(
     engine = engine_for(simulator, http, load_profile(str(override)).with_raw_data_url(simulator.raw_data_url))
     outcome = made((await run(engine, JobParams(PROMPT, orientation="landscape", duration=15)))[0])
     assert chats(simulator)[-1]["orientation"] == "landscape"
-    assert outcome.service_note == "You asked for landscape; the service made portrait."
+    assert outcome.service_note == "You asked for landscape; the service made portrait, and you asked for 15 s; " \
+        "the service made 10 s."
+
+
+async def test_an_echo_that_names_the_orientation_as_a_mode_is_compared_too(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(echo_mode=True))
+    outcome = made((await run(engine, JobParams(PROMPT, orientation="landscape", duration=10)))[0])
+    assert '"mode": "横屏模式"' in outcome.content and outcome.service_note is None
 
 
 async def test_refusal_is_a_failure_with_the_reason(engine: GenerationEngine, simulator: Simulator) -> None:
