@@ -153,14 +153,15 @@ def top_text(board: UsageBoard) -> str:
     """The period's biggest spenders and the totals, for /quota top."""
     when = PERIOD_WORDS[board.period]
     head = f"**Top members {when}** (since {timestamp(board.since, 'D')}, resets {timestamp(board.resets_at)})"
-    if not board.top:
-        return f"{head}\nNobody has made a video {when}."
     lines = [head]
+    if not board.top:
+        lines.append(f"Nobody has made a video {when}.")
     for rank, row in enumerate(board.top, start=1):
         lines.append(f"{rank}. <@{row.user_id}> — {_units(row.units)} · {_videos(row.videos)}")
     totals = board.totals
-    members = f"{totals.members} member{'s' if totals.members != 1 else ''}"
-    lines.append(f"Total: {_units(totals.units)} · {_videos(totals.videos)} · {members}")
+    if board.top:
+        members = f"{totals.members} member{'s' if totals.members != 1 else ''}"
+        lines.append(f"Total: {_units(totals.units)} · {_videos(totals.videos)} · {members}")
     failed = sum(board.failures.values())
     if failed:
         # Members got their units back for these; what the vendor likely charged is the operator's cost.

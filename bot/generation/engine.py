@@ -416,9 +416,10 @@ def _retry_reporter(report: Report) -> Callable[[int, int, VideoAPIError], Await
 def _failure(error: VideoAPIError, task_id: str | None, spec: ModelSpec) -> GenerationFailed:
     """The end of a video whose request the service answered with an error (no task to ask about)."""
     refusal = refusal_of(error.code)
-    if refusal is not None:
-        return GenerationFailed(refusal.sentence, "refused", task_id, refusal.code,
-                                failure_billing(spec.on_failure, refusal.code))
+    if refusal is not None:  # refused at the door nothing was made, unless moderation stopped it midway
+        midway = refusal.stage == "during" and isinstance(error, GenerationStopped)
+        billing: Billing = failure_billing(spec.on_failure, refusal.code) if midway else "not_billed"
+        return GenerationFailed(refusal.sentence, "refused", task_id, refusal.code, billing)
     if isinstance(error, GenerationStopped):  # the service began, then stopped it: a failed generation
         return GenerationFailed(error.user_message, "failed", task_id, error.code,
                                 failure_billing(spec.on_failure, error.code))

@@ -50,6 +50,7 @@ class Scenario:
     # they file it under ("sora-2-pro" at some resellers, "sora-2" at others).
     listed_as: str | None = None
     raw_data_missing: bool = False  # the Raw Data page does not know this task (answers 404)
+    task_endpoints_down: bool = False  # /v1/videos and /v1/video/query answer 503 about this task
     echo_mode: bool = False  # the echo says "mode": "横屏模式"/"竖屏模式" instead of "orientation" (issue 21)
 
     @classmethod

@@ -343,6 +343,8 @@ class Simulator:
         task = self._created_task(request.match_info["task_id"])
         if task is None:
             return self._error(404, "nested")
+        if task.scenario.task_endpoints_down:
+            return self._error(503, "nested")
         state, progress = self._advance(task)
         return web.json_response(videos_body(task, state, progress, self._links(task)))
 
@@ -350,6 +352,8 @@ class Simulator:
         task = self._created_task(request.query.get("id", ""))
         if task is None:
             return self._error(404, "nested")
+        if task.scenario.task_endpoints_down:
+            return self._error(503, "nested")
         state, progress = self._advance(task)
         return web.json_response(query_body(task, state, progress, self._links(task)))
 

@@ -1,0 +1,183 @@
+"""Issue 21, the vendor boundary end to end: the task's status decides a job's end, refusals are told and
+billed by their code, /video offers only what the profile says is honoured, and recovery speaks every ID
+form the family uses, including the Raw Data page of a task made by /v1/video/create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.store import JobStatus
+from bot.videoapi import NO_REASON
+from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario
+from tests.e2e.conftest import Harness, eventually, job_of
+from tests.e2e.test_quotas import answer, line_ending, log_lines
+
+PROMPT = "A cow with wings flying over a farm at sunset"
+MODELS = "sora-2,sora-2-pro,veo3.1-fast,grok"
+
+
+async def made(harness: Harness, prompt: str = PROMPT, **options: object):
+    """Run /video as the member and return its progress message once it has ended."""
+    interaction = await harness.video(harness.world.member, prompt, **options)
+    message = await harness.progress_message(await harness.thread_for(interaction))
+    await harness.fake.wait_until(
+        lambda: (harness.fake.message(message.id).embed or {}).get("title", "")[:1] in ("✅", "❌"),
+        timeout=15, message="the video to end")
+    return harness.fake.message(message.id)
+
+
+async def charged_once(bot, message) -> None:
+    """The job ended with its video (it is recorded just after it is shown) and kept its one charge."""
+    async def ended() -> bool:
+        return (await job_of(bot, message)).status.finished
+
+    await eventually(ended, message="the job's end to be recorded")
+    job = await job_of(bot, message)
+    entry = await bot.store.quotas.usage_for_job(job.id)
+    assert job.status is JobStatus.SUCCEEDED and entry is not None and entry.refunded_at is None
+
+
+async def test_an_error_event_after_the_task_id_then_a_completed_task_delivers_the_video_charged_once(
+    harness: Harness,
+) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.01, error_code="upstream_error",
+                                       failure_reason="Gateway timeout, please retry."))
+    async with harness.bot() as bot:
+        done = await made(harness)
+        assert done.embed["title"].startswith("✅ Finished in")
+        await charged_once(bot, done)
+    [task] = harness.simulator.tasks.values()
+    assert len(harness.chat_requests()) == 1  # asked of the task, never sent again
+    assert any(r.path == f"/source/{task.shown_id}" for r in harness.simulator.requests)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code", "billing", "member_reads"),
+    [
+        # Refused at the request stage: an HTTP 400 whose body carries the code (help.apiyi.com's example).
+        (Scenario(http_status=400, refusal_code="sentinel_block",
+                  refusal_reason="Hmmm something didn't look right with your request."),
+         "sentinel_block", "not billed by the vendor", "safety check refused this prompt before making anything"),
+        # Stopped during generation: an error event after the task ID, then the task says it failed.
+        (Scenario(error_code="moderation_blocked", outcome="refusal",
+                  refusal_reason="Your request was blocked by our moderation system."),
+         "moderation_blocked", "billed by the vendor", "moderation stopped this video while it was being made"),
+        # A cameo whose owner did not allow it: the transcript's failure line ends in the code.
+        (Scenario(outcome="refusal", refusal_reason="cameo_permission_denied"),
+         "cameo_permission_denied", "billed by the vendor", "has not allowed their cameo to be used"),
+        # Any other refusal: its words, billed as the chat route's failures are.
+        (Scenario(outcome="refusal", refusal_reason="similarity to third-party content"),
+         None, "billed by the vendor", "similarity to third-party content"),
+    ],
+    ids=["sentinel_block", "moderation_blocked", "cameo_permission_denied", "other"],
+)
+async def test_a_refusal_is_classified_by_its_code_and_shown_to_moderators(
+    harness: Harness, scenario: Scenario, code: str | None, billing: str, member_reads: str
+) -> None:
+    world = harness.world
+    mod_log = world.guild.create_text_channel("mod-log")
+    harness.simulator.enqueue(scenario)
+    async with harness.bot() as bot:
+        await bot.store.settings.update(world.guild.id, mod_log_channel_id=mod_log.id)
+        done = await made(harness)
+        job = await job_of(bot, done)
+        [line] = await log_lines(harness, mod_log, 1)
+        await line_ending(harness, line, "❌")
+        logged = harness.fake.message(line.id).content
+        board = await answer(harness, world.moderator, "quota top")
+
+        async def refunded() -> bool:
+            entry = await bot.store.quotas.usage_for_job(job.id)
+            return entry is not None and entry.refunded_at is not None
+
+        await eventually(refunded, message="the member's unit to come back")
+        job = await job_of(bot, done)
+    assert done.embed["title"].startswith("❌") and member_reads in done.embed["description"]
+    assert (job.failure_code, job.error_kind) == (code, "refused")
+    assert f"❌ refused ({code})" in logged if code else "❌ refused: similarity" in logged
+    assert logged.endswith(f" · {billing}")
+    assert f"Failed or cancelled (refunded to members): 1 video; the vendor likely: 1 {billing.split(' by')[0]}" \
+        in board
+
+
+async def test_video_offers_only_what_the_profile_says_is_honoured(harness: Harness) -> None:
+    async with harness.bot(VIDEO_MODELS=MODELS):
+        command = harness.fake.world.find_command("video", harness.world.guild.id)
+        assert command is not None
+        options = {o["name"]: o for o in command.data["options"]}
+        durations = sorted(c["value"] for c in options["duration"]["choices"])
+        sizes = sorted(c["value"] for c in options["size"]["choices"])
+        # sora-2 10 s SD, sora-2-pro 15 s HD on the chat route; Veo 3.1 Fast 8 s; Grok's length is its own.
+        assert (durations, sizes) == ([8, 10, 15], ["large", "small"])
+        refused = await harness.private_answer(
+            await harness.video(harness.world.member, PROMPT, model="sora-2", duration=15))
+        assert refused == "sora-2 can't make 15-second videos; choose 10 s."
+        small_pro = await harness.private_answer(
+            await harness.video(harness.world.member, PROMPT, model="sora-2-pro", size="small"))
+        assert small_pro == "sora-2-pro can't make small videos; choose large."
+        done = await made(harness, model="sora-2-pro", orientation="landscape")
+    [body] = harness.chat_requests()
+    assert body["messages"][-1]["content"] == f"{PROMPT}\n\n横屏 16:9"  # no length word the service ignores
+    [task] = harness.simulator.tasks.values()
+    assert (task.orientation, task.duration) == ("landscape", 15)
+    assert "⚠️" not in done.embed["description"]
+
+
+@pytest.mark.parametrize("listed_as", ["sora-2-pro", "sora-2"])
+async def test_recovery_asks_a_sora_2_pro_task_under_either_prefix(harness: Harness, listed_as: str) -> None:
+    # The Raw Data page does not know this task; the task endpoints do, under the reseller's own prefix.
+    harness.simulator.enqueue(Scenario(step_delay=0.01, drop_after_chunks=CHUNKS_THROUGH_TASK_ID,
+                                       listed_as=listed_as, raw_data_missing=True))
+    async with harness.bot(VIDEO_MODELS=MODELS) as bot:
+        done = await made(harness, model="sora-2-pro")
+        assert done.embed["title"].startswith("✅ Finished in")
+        await charged_once(bot, done)
+    [task] = harness.simulator.tasks.values()
+    asked = {r.path for r in harness.simulator.requests if r.path.startswith("/v1/videos/")}
+    assert f"/v1/videos/{listed_as}:{task.bare_id}" in asked
+    assert len(harness.chat_requests()) == 1
+
+
+async def test_recovery_follows_a_model_prefixed_veo_id_and_its_raw_data_link(
+    harness: Harness, tmp_path: Path
+) -> None:
+    profile = tmp_path / "veo-chat.toml"
+    profile.write_text('extends = "kkiai"\n[[models]]\nname = "veo3-pro"\nlabel = "Veo 3 Pro"\nroute = "chat"\n'
+                       'durations = [8]\nimage = "vision"\noptions = { orientation = "prompt" }\n'
+                       'recovery = ["raw_data", "query"]\non_failure = "billed"\n', encoding="utf-8")
+    harness.simulator.enqueue(Scenario(step_delay=0.01, dialect="veo", drop_after_chunks=2))
+    async with harness.bot(VIDEO_PROVIDER=str(profile), VIDEO_MODELS="sora-2,veo3-pro") as bot:
+        done = await made(harness, model="veo3-pro")
+        assert done.embed["title"].startswith("✅ Finished in")
+        await charged_once(bot, done)
+    [task] = harness.simulator.tasks.values()
+    assert task.full_id.startswith("veo3-pro:") and task.shown_id == task.full_id
+    assert any(r.path == f"/source/{task.full_id}" for r in harness.simulator.requests)
+
+
+async def test_a_task_endpoint_task_falls_back_to_its_raw_data_page(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.01, task_endpoints_down=True))
+    async with harness.bot() as bot:
+        done = await made(harness, model="veo3.1-fast")
+        assert done.embed["title"].startswith("✅ Finished in")
+        await charged_once(bot, done)
+    [task] = harness.simulator.tasks.values()
+    assert task.origin == "create"
+    assert any(r.path == f"/source/{task.full_id}" for r in harness.simulator.requests)
+
+
+async def test_a_failed_raw_data_page_without_a_reason_reads_as_a_plain_sentence(harness: Harness) -> None:
+    harness.simulator.enqueue(Scenario(step_delay=0.01, outcome="failure", failure_without_reason=True,
+                                       drop_after_chunks=CHUNKS_THROUGH_TASK_ID))
+    async with harness.bot() as bot:
+        done = await made(harness)
+
+        async def ended() -> bool:
+            return (await job_of(bot, done)).status.finished
+
+        await eventually(ended, message="the job's end to be recorded")
+        job = await job_of(bot, done)
+    assert done.embed["title"].startswith("❌") and NO_REASON in done.embed["description"]
+    assert job.vendor_billing == "billed"  # a failed chat-route generation is billed by the reseller
