@@ -17,7 +17,6 @@ cancellation and what `before_send` raises.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import random
 import re
@@ -25,14 +24,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiohttp
-
 from bot.core.catalog import FailureCost, ModelSpec, ProviderProfile
 from bot.core.pacing import RatePacer
+from bot.generation.asking import LoadImage, picture_data_url, picture_loader, service_note
 from bot.generation.billing import Billing, failure_billing, unfinished_billing
 from bot.generation.recovery import recovery_sources
-from bot.generation.requests import IMAGE_LIMIT
-from bot.media.download import MediaError, download_media
+from bot.media.download import MediaError
 from bot.store import JobParams
 from bot.videoapi import (
     Ask,
@@ -48,7 +45,6 @@ from bot.videoapi import (
     VideoAPIError,
     chat_request,
     failure_code,
-    read_echo,
     refusal_of,
     task_body,
     task_prompt,
@@ -58,7 +54,7 @@ log = logging.getLogger(__name__)
 
 Stage = Literal["waiting", "generating"]
 ErrorKind = Literal["refused", "failed", "unavailable", "busy", "interrupted", "timeout", "auth"]
-LoadImage = Callable[[str], Awaitable[bytes]]
+__all__ = ["GenerationEngine", "GenerationFailed", "Outcome", "Update", "VideoMade", "picture_loader"]
 BeforeSend = Callable[[], Awaitable[None]]
 
 
@@ -312,49 +308,6 @@ class GenerationEngine:
                 return _reported_failure(task_id, status.error, status.code or (hint.code if hint else None), spec)
             await report(_update_from_task(task_id, status))
             await asyncio.sleep(self._poll_interval * self._random.uniform(0.8, 1.2))
-
-
-def service_note(params: JobParams | None, content: str, conveyed: frozenset[str]) -> str | None:
-    """One sentence when the service's reading of the request (its ```json echo) differs from the ask.
-
-    Only options the request told the service are compared: a remix's words alone ask nothing new.
-    """
-    echo = read_echo(content) if params else None
-    if echo is None or params is None:
-        return None
-    differences = []
-    asked = params.orientation
-    if "orientation" in conveyed and echo.orientation in ("portrait", "landscape") and echo.orientation != asked:
-        differences.append(f"you asked for {params.orientation}; the service made {echo.orientation}")
-    if "duration" in conveyed and echo.duration is not None and params.duration is not None \
-            and echo.duration != params.duration:
-        differences.append(f"you asked for {params.duration} s; the service made {echo.duration} s")
-    if not differences:
-        return None
-    text = ", and ".join(differences)
-    return text[0].upper() + text[1:] + "."
-
-
-def picture_loader(session: aiohttp.ClientSession, trusted_origins: Sequence[str] = ()) -> LoadImage:
-    """Fetches a member's picture (Discord's CDN) for profiles that send pictures as data: URLs."""
-
-    async def load(url: str) -> bytes:
-        return await download_media(session, url, max_bytes=IMAGE_LIMIT, trusted_origins=trusted_origins)
-
-    return load
-
-
-def picture_data_url(data: bytes) -> str:
-    """The picture as a data: URL, typed by its first bytes (PNG, JPEG or WebP, as /video accepts)."""
-    if data.startswith(b"\x89PNG"):
-        kind = "image/png"
-    elif data.startswith(b"\xff\xd8"):
-        kind = "image/jpeg"
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    else:
-        kind = "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 # Words with which the vendor family words a content-policy refusal, as opposed to a render failure.

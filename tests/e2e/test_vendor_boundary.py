@@ -98,8 +98,8 @@ async def test_a_refusal_is_classified_by_its_code_and_shown_to_moderators(
     assert (job.failure_code, job.error_kind) == (code, "refused")
     assert f"❌ refused ({code})" in logged if code else "❌ refused: similarity" in logged
     assert logged.endswith(f" · {billing}")
-    assert f"Failed or cancelled (refunded to members): 1 video; the vendor likely: 1 {billing.split(' by')[0]}" \
-        in board
+    likely = billing.removesuffix(" by the vendor")
+    assert f"Failed or cancelled (refunded to members): 1 video; the vendor likely: 1 {likely}" in board
 
 
 async def test_video_offers_only_what_the_profile_says_is_honoured(harness: Harness) -> None:

@@ -30,7 +30,7 @@ def kkiai(simulator: Simulator) -> ProviderProfile:
 
 def engine_for(
     simulator: Simulator, http: aiohttp.ClientSession, provider: ProviderProfile | None = None,
-    trusted: tuple[str, ...] = (), outage_limit: int = 20, deadline: float = 30,
+    trusted: tuple[str, ...] = (), *, outage_limit: int = 20, deadline: float = 30,
 ) -> GenerationEngine:
     assert simulator.base_url
     origins = (simulator.media_origin, *trusted)
