@@ -4,6 +4,10 @@ form the family uses, including the Raw Data page of a task made by /v1/video/cr
 
 from __future__ import annotations
 
+import asyncio
+import json
+import signal
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from bot.store import JobStatus
 from bot.videoapi import NO_REASON
 from bot.videoapi.simulator import CHUNKS_THROUGH_TASK_ID, Scenario
 from tests.e2e.conftest import Harness, eventually, job_of
+from tests.e2e.processes import start_videobot
 from tests.e2e.test_quotas import answer, line_ending, log_lines
 
 PROMPT = "A cow with wings flying over a farm at sunset"
@@ -181,3 +186,96 @@ async def test_a_failed_raw_data_page_without_a_reason_reads_as_a_plain_sentence
         job = await job_of(bot, done)
     assert done.embed["title"].startswith("❌") and NO_REASON in done.embed["description"]
     assert job.vendor_billing == "billed"  # a failed chat-route generation is billed by the reseller
+
+
+# --- kill -9 during a burst: the pre-send record ------------------------------------------------------------
+
+def _lock_and_look(database: Path) -> tuple[sqlite3.Connection, list[tuple]]:
+    """Take SQLite's write lock (the bot's writes wait behind it) and read every job as it stands."""
+    db = sqlite3.connect(database, timeout=10, isolation_level=None, check_same_thread=False)
+    db.execute("BEGIN IMMEDIATE")
+    return db, db.execute("SELECT id, status, sending_at, task_id FROM jobs ORDER BY id").fetchall()
+
+
+def _ended(database: Path) -> list[tuple]:
+    with sqlite3.connect(database, timeout=10) as db:
+        return db.execute(
+            "SELECT jobs.id, jobs.status, jobs.params, jobs.message_id, jobs.error_kind, jobs.vendor_billing,"
+            " usage.refunded_at FROM jobs JOIN usage ON usage.job_id = jobs.id ORDER BY jobs.id"
+        ).fetchall()
+
+
+async def test_killed_during_a_burst_the_never_sent_jobs_run_after_restart_and_only_maybe_sent_ones_are_refunded(
+    harness: Harness, tmp_path: Path
+) -> None:
+    fake, world, simulator = harness.fake, harness.world, harness.simulator
+    database = tmp_path / "videobot.sqlite3"
+    simulator.set_default(Scenario(step_delay=0.3))  # still generating when the process dies
+    assert simulator.base_url
+    settings = {
+        "DISCORD_DEV_GUILD_ID": str(world.guild.id), "DATABASE_PATH": str(database),
+        "VIDEO_API_KEY": "sk-test-0123456789", "VIDEO_API_BASE_URL": simulator.base_url,
+        "VIDEO_RAW_DATA_URL": simulator.raw_data_url, "TRUSTED_MEDIA_ORIGINS": simulator.media_origin,
+        "MAX_JOBS_GLOBAL": "50", "MAX_JOBS_PER_GUILD": "50", "MAX_JOBS_PER_USER": "50",
+        "DEFAULT_QUOTA_UNITS": "100",
+    }
+    burst = 16
+    log = tmp_path / "bot.log"
+    with log.open("ab") as output:
+        first = await start_videobot(fake, tmp_path, output=output, **settings)
+    try:
+        await fake.wait_until(lambda: fake.gateway.identifies, timeout=20, message="the bot to connect")
+        for n in range(burst):
+            await fake.slash(world.member, world.channel, "video", prompt=f"burst video number {n}")
+        await fake.wait_until(harness.chat_requests, timeout=20, message="the first request to leave")
+        at_kill: list[tuple] = []
+        for _ in range(2000):  # until the kill finds a job started but not yet sent
+            db, at_kill = await asyncio.to_thread(_lock_and_look, database)
+            if any(status == "running" and sending is None and task is None for _, status, sending, task in at_kill):
+                first.send_signal(signal.SIGKILL)
+                await first.wait()
+                db.execute("ROLLBACK")
+                db.close()
+                break
+            db.execute("ROLLBACK")
+            db.close()
+            await asyncio.sleep(0.002)
+        else:
+            pytest.fail("no job was caught between its start and its send")
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
+    sent_before = {body["messages"][-1]["content"] for body in harness.chat_requests()}
+    simulator.set_default(Scenario(step_delay=0.01))
+    never_sent = {job for job, status, sending, task in at_kill if status == "running" and sending is None}
+    maybe_sent = {job for job, status, sending, task in at_kill if sending is not None and task is None}
+    assert never_sent
+
+    with log.open("ab") as output:
+        second = await start_videobot(fake, tmp_path, output=output, **settings)
+    try:
+        await fake.wait_until(lambda: len(fake.gateway.identifies) >= 2, timeout=20, message="the restart")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while not all(status in ("succeeded", "failed", "cancelled") for _, status, *_ in _ended(database)):
+            assert loop.time() < deadline, f"jobs still unfinished; the bot's log:\n{log.read_text()[-3000:]}"
+            await asyncio.sleep(0.2)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), timeout=20)
+
+    asked = [body["messages"][-1]["content"] for body in harness.chat_requests()]
+    for job, status, params, message_id, kind, billing, refunded in _ended(database):
+        prompt = json.loads(params)["prompt"]
+        sends = sum(1 for content in asked if content.startswith(f"{prompt}\n"))
+        assert sends <= 1, f"job {job} was sent {sends} times"
+        if job in never_sent:  # never reached the vendor: made after the restart, in its own message, charged once
+            assert (status, refunded, sends) == ("succeeded", None, 1), job
+            assert not any(content.startswith(f"{prompt}\n") for content in sent_before)
+            assert (fake.message(message_id).embed or {}).get("title", "").startswith("✅ Finished in")
+        elif job in maybe_sent:  # may have reached it without a task ID: ended, refunded, explained, not re-sent
+            assert (status, kind, billing) == ("failed", "interrupted", "maybe_billed"), job
+            assert refunded is not None
+        elif message_id is not None:
+            assert status == "succeeded" and refunded is None, job
