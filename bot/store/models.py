@@ -134,6 +134,9 @@ class Job:
     shown: Shown = Shown()  # what its finished message showed, for Refresh link and Delete
     button_key: str | None = None  # random; in its buttons' and form's custom IDs (None: made before keys)
     link_checked_at: datetime | None = None  # when Refresh link last asked the vendor about it
+    sending_at: datetime | None = None  # its generation request was let out then (it may have reached the vendor)
+    failure_code: str | None = None  # the vendor's code for a refusal or failure (sentinel_block, …)
+    vendor_billing: str | None = None  # ended without a video: billed | maybe_billed | not_billed (likely)
 
     @property
     def cancel_requested(self) -> bool:

@@ -50,7 +50,7 @@ class ChatStream:
         self._secret = secret
         self._last: tuple[object, ...] = Transcript().visible()
         self.done = False  # [DONE], a finish_reason or an error event was seen
-        self.error: VideoAPIError | None = None  # an `{"error": …}` event that is not a refusal
+        self.error: VideoAPIError | None = None  # an `{"error": …}` event (a refusal only with a code or a task ID)
 
     def feed(self, chunk: bytes) -> list[Transcript]:
         """Consume raw bytes; return the new visible, non-final snapshots (at most one per chunk)."""
@@ -100,9 +100,11 @@ class ChatStream:
         if obj.get("error") and not obj.get("choices"):
             err = stream_error(obj, secret=self._secret)
             self.done = True
-            if isinstance(err, RequestRejected):
+            if isinstance(err, RequestRejected) and not self.parser.snapshot.task_id and err.code is None:
                 self.parser.fail(err.reason or "The video service declined this prompt.")
             else:
+                # After the task ID the event is not the task's end (the client has the task asked), and a
+                # refusal's code decides how it is told and billed: kept as the error, not as transcript text.
                 self.error = err
             return
         choices = obj.get("choices")

@@ -181,17 +181,25 @@ class VideoAPI:
     @staticmethod
     def _interruption(stream: ChatStream, reason: str | None) -> Exception:
         final = stream.parser.finish()
+        if stream.error is not None and reason is None and not final.task_id:
+            return stream.error  # the service ended this generation with an error event, before any task ID
         if stream.error is not None and reason is None:
-            return stream.error  # the service ended this generation with an error event
+            # After the task ID an error event is often the gateway's, not the task's: the caller asks the task.
+            reason = "error_event"
+            log.info("error event after task %s: %s", final.task_id, stream.error)
         if reason is None:
             reason = "no_video_link" if final.state == "completed" else "done_without_result" if stream.done else "eof"
         if final.state in ("failed", "completed"):
             final = dataclasses.replace(final, state="generating" if final.task_id else "pending", error=None,
                                         video_url=None)
         log.info("chat stream ended without a result (%s); task %s", reason, final.task_id)
-        return StreamInterrupted(
-            task_id=final.task_id, reason=reason, transcript=final, user_message=_INTERRUPT_MESSAGES.get(reason)
+        interrupted = StreamInterrupted(
+            task_id=final.task_id, reason=reason, transcript=final,
+            user_message=stream.error.user_message if stream.error is not None else _INTERRUPT_MESSAGES.get(reason),
         )
+        interrupted.code = stream.error.code if stream.error is not None else None
+        interrupted.cause = stream.error
+        return interrupted
 
     async def create_task(self, body: Mapping[str, Any], *, on_retry: OnRetry | None = None) -> str:
         """POST /v1/video/create (seed 003) and return the task's full ID as the server gave it."""

@@ -17,11 +17,11 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     # Each progress step outlasts the edit interval, so every coalesced state is seen at least once.
     harness.simulator.enqueue(Scenario(step_delay=0.15))
     async with harness.bot():
-        interaction = await harness.video(world.member, PROMPT, duration=15)
+        interaction = await harness.video(world.member, PROMPT, duration=10)
         response = await interaction.wait_response()
         assert response.kind == "deferred" and not response.ephemeral  # acknowledged before any work
         post = await public_post(interaction)
-        assert post.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 15 s"
+        assert post.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 10 s"
 
         thread = await harness.thread_for(interaction)
         assert thread.name == f"🎬 {PROMPT}"
@@ -37,7 +37,7 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     embed = done.embed
     assert embed is not None
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Model"] == "sora-2" and fields["Duration"] == "15 s" and fields["Task ID"].startswith("`task_")
+    assert fields["Model"] == "sora-2" and fields["Duration"] == "10 s" and fields["Task ID"].startswith("`task_")
     assert embed["image"]["url"] == "attachment://preview.webp"
     assert embed["footer"]["text"].startswith("Reply to this message to remix it")
     names = [a.filename for a in done.attachments]
@@ -138,7 +138,7 @@ async def test_reroll_makes_the_same_request_again_in_the_thread(harness: Harnes
     chats = harness.chat_requests()
     assert len(chats) == 2
     # The chat flow reads the options from the prompt (kkiai profile); no body fields are sent.
-    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9，10秒"}]
+    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9"}]
     assert "orientation" not in chats[1]
     announcement = harness.fake.message(second.reply_to)
     assert announcement.content == f"🎲 Re-roll by <@{harness.world.other_member.id}>"
@@ -181,8 +181,8 @@ async def test_bad_options_are_refused_before_anything_is_spent(harness: Harness
     png = fake.attachment("cow.png", b"\x89PNG....", content_type="image/png")
     cases = [
         ({"prompt": "   "}, "Your prompt is empty: describe the video you want."),
-        ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 15},
-         "veo3.1-fast can't make 15-second videos; choose 8 s."),
+        ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 10},
+         "veo3.1-fast can't make 10-second videos; choose 8 s."),
         ({"prompt": PROMPT, "image": text_file}, "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."),
         ({"prompt": PROMPT, "model": "grok", "duration": 10, "image": png},
          "grok decides the length of its videos itself; leave the duration out."),

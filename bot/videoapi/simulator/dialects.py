@@ -86,6 +86,8 @@ def script(task: SimTask, links: Links) -> list[Piece]:
 
 def _echo(task: SimTask, *, raw: bool = False) -> str:
     fields = {"prompt": task.prompt, "orientation": task.orientation}
+    if task.scenario.echo_mode:  # some answers name the orientation this way (issue 21)
+        fields = {"prompt": task.prompt, "mode": "横屏模式" if task.orientation == "landscape" else "竖屏模式"}
     if task.duration is not None:
         fields["duration"] = task.duration  # type: ignore[assignment]  # JSON mixes types
     if task.continues is not None:

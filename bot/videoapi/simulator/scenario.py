@@ -53,6 +53,16 @@ class Scenario:
     send_done: bool = True  # finish with `data: [DONE]`
     status_in_reasoning: bool = False  # kkiai dialect: status lines in delta.reasoning_content
     echo: EchoStyle = "dialect"  # how the answer quotes the prompt (see EchoStyle)
+    # The vendor's code for this refusal: in an HTTP error's body (with http_status: sentinel_block is refused
+    # at the door) and in the task's failure fields. None: the status's own code table, or no code.
+    refusal_code: str | None = None
+    failure_without_reason: bool = False  # a failed task's pages give no reason at all
+    # How the task endpoints file a chat-made task: None (resellers say they do not show them), or the prefix
+    # they file it under ("sora-2-pro" at some resellers, "sora-2" at others).
+    listed_as: str | None = None
+    raw_data_missing: bool = False  # the Raw Data page does not know this task (answers 404)
+    task_endpoints_down: bool = False  # /v1/videos and /v1/video/query answer 503 about this task
+    echo_mode: bool = False  # the echo says "mode": "横屏模式"/"竖屏模式" instead of "orientation" (issue 21)
 
     @classmethod
     def demo(cls) -> Scenario:
