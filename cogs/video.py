@@ -32,6 +32,7 @@ from bot.discord_ui.members import member_of
 from bot.discord_ui.permissions import check_bot_permissions
 from bot.discord_ui.render import remix_request_text, render_progress, starter_text
 from bot.discord_ui.services import Services, services_of
+from bot.discord_ui.threads import reopen_for
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.generation.requests import ImageInput
 from bot.generation.service import VideoOptions, VideoPlan
@@ -137,6 +138,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         assert guild is not None and channel is not None
         thread = channel if isinstance(channel, discord.Thread) else None
         check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
+        await reopen_for(interaction)
         await acknowledge(interaction)
         home = (thread.parent_id or thread.id) if thread else channel.id
         plan = await self.services.videos.plan_video(
@@ -150,7 +152,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=channel.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- buttons and the Remix form ----------------------------------------------------------------
@@ -164,6 +166,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     async def on_button(self, interaction: discord.Interaction, action: str, job_id: int) -> None:
         """Route a click on one of a job's buttons."""
+        await reopen_for(interaction)  # each of them edits or posts in the thread
         videos = self.services.videos
         if action == "cancel":
             await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
@@ -206,6 +209,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     async def remix_from_form(self, interaction: discord.Interaction, job_id: int, instruction: str) -> None:
         """The Remix form was sent: a new job continuing from that video."""
+        await reopen_for(interaction)
         thread = interaction.channel
         if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
@@ -224,7 +228,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=thread.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- replies in a thread ---------------------------------------------------------------------
