@@ -101,3 +101,14 @@ async def test_with_manage_threads_the_bot_reopens_a_locked_thread_for_a_re_roll
         again = await harness.wait_title(await harness.progress_message(thread, index=1), FINISHED)
     assert not archived(harness, thread)
     assert any(a.filename.endswith(".mp4") for a in again.attachments)
+
+
+async def test_video_used_inside_an_archived_thread_reopens_it_and_continues_the_thread(harness: Harness) -> None:
+    fake, world = harness.fake, harness.world
+    async with harness.bot():
+        thread, _ = await finished_video(harness)
+        fake.archive_thread(thread)
+        await harness.video(world.member, "the same cow, now flying at night", channel=fake.channel(thread.id))
+        remix = await harness.wait_title(await harness.progress_message(thread, index=1), FINISHED)
+    assert not archived(harness, thread)
+    assert remix.embed["description"].startswith("Remixing video 1 of this thread")
