@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.discord_ui.upload_limits import DEFAULT_UPLOAD_LIMIT, STEP_DOWN, best_known_limit, limit_for_tier, plausible
-from bot.media.plan import next_rung
+from bot.media.plan import EncodePlan, MediaInfo, fit_plan, next_rung
 
 MiB = 1024 * 1024
 
@@ -44,3 +44,13 @@ def test_a_plausible_number_is_kept() -> None:
 )
 def test_a_refused_upload_steps_down_to_the_largest_known_limit_below_it(refused: int, next_limit: int | None) -> None:
     assert next_rung(refused, STEP_DOWN) == next_limit
+
+
+def test_a_15_s_1080p_video_fitted_to_the_live_20_mib_lands_just_under_it_with_twice_the_bits() -> None:
+    # sora-2-pro's 15 s HD: at the old 10 MiB assumption it got half the picture it can have today.
+    clip = MediaInfo(duration=15.0, width=1920, height=1080, fps=30.0, has_audio=True, size=30 * MiB)
+    today, before = fit_plan(clip, DEFAULT_UPLOAD_LIMIT), fit_plan(clip, 10 * MiB)
+    assert isinstance(today, EncodePlan) and isinstance(before, EncodePlan)
+    assert (today.width, today.height) == (1920, 1080)
+    assert 18 * MiB < today.expected_bytes(clip.duration) <= 20 * MiB
+    assert today.video_bitrate > 2 * before.video_bitrate
