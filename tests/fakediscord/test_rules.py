@@ -249,6 +249,22 @@ async def test_editing_in_an_archived_thread(
     assert raised.value.code == 50083 and fake_discord.channel(thread.id).archived
 
 
+async def test_unarchiving_needs_membership_of_the_thread(
+    fake_discord: FakeDiscord, discord_world: TypicalGuild, bot: RulesBot
+) -> None:
+    thread = await (await channel_of(bot, discord_world).send("starter")).create_thread(name="t")
+    stored = fake_discord.channel(thread.id)
+    fake_discord.archive_thread(stored)
+    await thread.edit(archived=False)  # the bot started it, so it is a member
+    fake_discord.archive_thread(stored)
+    stored.member_ids.discard(fake_discord.bot_user.id)  # as if it had left the thread
+    stored.owner_id = discord_world.member.id
+    fake_discord.expect_violation(50013)
+    with pytest.raises(discord.Forbidden):
+        await thread.edit(archived=False)
+    assert stored.archived
+
+
 async def test_answering_an_interaction_in_an_archived_thread(
     fake_discord: FakeDiscord, discord_world: TypicalGuild, bot: RulesBot
 ) -> None:
