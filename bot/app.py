@@ -31,6 +31,7 @@ from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
+from bot.discord_ui.upload_limits import UploadLimits
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
@@ -226,7 +227,9 @@ class VideoBot(commands.AutoShardedBot):
             media_session, workspace, media_workers, trusted_origins=settings.trusted_media_origins,
             reencode=settings.reencode_videos,
         )
-        presenter = DiscordPresenter(self, editor, preparer, deliveries_at_once=DELIVERIES_AT_ONCE)
+        upload_limits = UploadLimits(self)
+        self.add_listener(upload_limits.on_interaction)  # every interaction refreshes its server's upload limit
+        presenter = DiscordPresenter(self, editor, preparer, upload_limits, deliveries_at_once=DELIVERIES_AT_ONCE)
         engine = GenerationEngine(
             video_api, settings.provider, poll_interval=tuning.poll_interval,
             polls_per_second=settings.polls_per_second, deadline=settings.job_deadline,
@@ -251,7 +254,7 @@ class VideoBot(commands.AutoShardedBot):
         self.services = Services(
             settings=settings,
             videos=videos,
-            starter=VideoStarter(videos),
+            starter=VideoStarter(videos, upload_limits),
             quotas=quotas,
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
@@ -270,7 +273,8 @@ class VideoBot(commands.AutoShardedBot):
 
     async def _lease_when_ready(self) -> None:
         # Adopting waits for READY on every shard, so that the shard count is known (DISCORD_SHARD_COUNT=auto)
-        # and each server's upload limit is known when an adopted video is delivered. Renewing starts at once.
+        # and each server's boost tier is known when an adopted video without a recorded upload limit is
+        # delivered. Renewing starts at once.
         await self.wait_until_ready()
         self.runner.adopt_for(self.running_shards)
 

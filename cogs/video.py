@@ -25,6 +25,7 @@ from bot.discord_ui.members import member_of
 from bot.discord_ui.permissions import check_bot_permissions
 from bot.discord_ui.render import remix_request_text, render_progress, starter_text, timestamp
 from bot.discord_ui.services import Services, services_of
+from bot.discord_ui.threads import reopen_for
 from bot.generation.gate import UNRECOGNISED, JobReference
 from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
@@ -116,6 +117,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         assert guild is not None and channel is not None
         thread = channel if isinstance(channel, discord.Thread) else None
         check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
+        await reopen_for(interaction)
         await acknowledge(interaction)
         home = (thread.parent_id or thread.id) if thread else channel.id
         plan = await self.services.videos.plan_video(
@@ -129,7 +131,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=channel.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- buttons and the Remix form ----------------------------------------------------------------
@@ -147,6 +149,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         # Checked before any answer too, so that a forged press shows not even a "thinking…" placeholder; each
         # service call below checks again, so no path depends on this line.
         await videos.job_named(reference, origin)
+        await reopen_for(interaction)  # each of them edits or posts in the thread
         if action == "cancel":
             await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
             await videos.cancel(reference, origin, member_of(interaction.user, interaction.permissions))
@@ -207,6 +210,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
         await self.services.videos.job_named(reference, origin_of(interaction))  # no placeholder for a forgery
+        await reopen_for(interaction)  # the form belongs here: its thread may have been archived meanwhile
         await acknowledge(interaction)
         plan = await self.services.videos.plan_remix_of_job(reference, origin_of(interaction), instruction)
         await self._start_in_thread(interaction, plan, remix_request_text(plan.params.prompt, interaction.user.id))
@@ -222,7 +226,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=thread.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- replies in a thread ---------------------------------------------------------------------

@@ -150,7 +150,7 @@ class JobExecution:
             outside = (conversation.channel_id, conversation.thread_id)
         elif job.post_channel_id is not None and job.post_channel_id != job.channel_id:
             outside = (job.post_channel_id, job.post_message_id)
-        return Places(job.guild_id, job.channel_id, job.message_id, outside)
+        return Places(job.guild_id, job.channel_id, job.message_id, outside, upload_limit=job.params.upload_limit)
 
     # --- making the video -------------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ class Places:
     # (channel, message) outside the thread: the post it hangs off, or only the channel where the member
     # asked when the bot stopped before it could post (message None)
     outside: tuple[int, int | None] | None = None
+    upload_limit: int | None = None  # bytes per file there, as the job's own interaction reported it
 
 
 @dataclass(frozen=True, slots=True)

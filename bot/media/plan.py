@@ -14,10 +14,11 @@ Nothing is encoded above 1080 lines, whatever the source: the encoder's memory g
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["EncodePlan", "MediaInfo", "Unfittable", "fit_plan", "scaled", "squeeze_after"]
+__all__ = ["EncodePlan", "MediaInfo", "Unfittable", "fit_plan", "next_rung", "scaled", "squeeze_after"]
 
 SAFETY: Final = 0.92  # aim below the limit: one-pass ABR may overshoot a little; the result is measured
 INDEX_BYTES_PER_SECOND: Final = 2_000  # the MP4 index (sample tables) grows with the frame and audio packets
@@ -145,3 +146,9 @@ def squeeze_after(produced: int, limit: int, squeeze: float) -> float:
     by less.
     """
     return squeeze * (limit / produced) * 0.95
+
+
+def next_rung(refused: int, rungs: Iterable[int]) -> int | None:
+    """The limit to fit a video to after an upload of `refused` bytes was refused as too large: the largest of
+    `rungs` below it, or None when none is (then the video can only be linked)."""
+    return max((rung for rung in rungs if rung < refused), default=None)

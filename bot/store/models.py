@@ -88,6 +88,10 @@ class JobParams:
     duration: int | None = None
     size: str | None = None
     image_url: str | None = None
+    # Not sent to the vendor: Discord's per-file limit where the video goes, in bytes, as the interaction that
+    # asked for it reported (None: none did). Kept with the job so that a restart or another process adopting
+    # it fits the video to the same live number.
+    upload_limit: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)

@@ -198,7 +198,7 @@ async def test_refresh_link_pressed_in_a_loop_asks_the_vendor_once_and_says_when
 ) -> None:
     fake, world = harness.fake, harness.world
     world.guild.premium_tier = 0
-    harness.simulator.enqueue(Scenario(step_delay=0.01, video_bytes=11 * 1024 * 1024))  # linked: too big to attach
+    harness.simulator.enqueue(Scenario(step_delay=0.01, video_bytes=21 * 1024 * 1024))  # linked: over 20 MiB
     paced = dataclasses.replace(FAST, refresh_per_video=60.0, refresh_per_member=20.0)
     async with harness.bot(paced, REENCODE_VIDEOS="false"):
         _, video = await start(harness)

@@ -42,7 +42,7 @@ async def _charged(bot, message: MessageView) -> bool:  # type: ignore[no-untype
     return usage is not None and usage.refunded_at is None
 
 
-TOO_LARGE = "The video is larger than this server's upload limit (10 MB), even re-encoded; open it from the link."
+TOO_LARGE = "The video is larger than this server's upload limit (20 MB), even re-encoded; open it from the link."
 
 
 # A file that fits is read before it is uploaded (its declarations; the simulator's vendor gives a preview, so no

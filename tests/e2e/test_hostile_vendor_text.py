@@ -117,7 +117,7 @@ async def test_refresh_link_asks_about_the_videos_own_task_never_the_one_its_pro
     fake, world, sim = harness.fake, harness.world, harness.simulator
     async with harness.bot(REENCODE_VIDEOS="false") as bot:
         victim = await victims_video(harness, bot)
-        sim.enqueue(Scenario(video_bytes=11 * 1024 * 1024))  # over the 10 MB limit: linked, so it has Refresh
+        sim.enqueue(Scenario(video_bytes=21 * 1024 * 1024))  # over the 20 MB limit: linked, so it has Refresh
         _, progress = await start(harness, hostile_prompt(sim, victim))
         done = await harness.wait_title(progress, FINISHED)
         own = sim.tasks[list(sim.tasks)[-1]]
@@ -181,8 +181,9 @@ async def test_a_vendor_failure_naming_the_api_key_never_shows_stores_or_logs_it
         await settings.wait_response()
         sim.enqueue(
             Scenario(outcome="failure", failure_reason=f"invalid token {KEY}"),  # "> ❌ Generation failed: …"
-            # An error event ending the stream (not about our key, which would pause the bot: another test's).
-            Scenario(error_code="sentinel_block", failure_reason=f"Request blocked by the upstream for {KEY}"),
+            # An error event ending the stream (not about our key, which would pause the bot: another test's); the
+            # task's own status, which decides the job's end (issue 21), says it failed for the same reason.
+            Scenario(outcome="failure", error_code="sentinel_block", failure_reason=f"Request blocked by the upstream for {KEY}"),
             # The stream breaks after the task ID; the Raw Data page says why it failed.
             Scenario(outcome="failure", failure_reason=f"upstream rejected key {KEY}",
                      drop_after_chunks=CHUNKS_THROUGH_TASK_ID, step_delay=0.01),

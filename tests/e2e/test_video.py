@@ -49,23 +49,23 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
 
 
 async def test_video_larger_than_the_upload_limit_is_linked_when_re_encoding_is_off(harness: Harness) -> None:
-    harness.simulator.enqueue(Scenario(video_bytes=11 * 1024 * 1024))  # the server allows 10 MB
+    harness.simulator.enqueue(Scenario(video_bytes=21 * 1024 * 1024))  # the server allows 20 MiB
     async with harness.bot(REENCODE_VIDEOS="false"):
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")
     assert not any(a.filename.endswith(".mp4") for a in done.attachments)
-    assert "larger than this server's upload limit (10 MB); open it from the link" in done.embed["description"]
+    assert "larger than this server's upload limit (20 MB); open it from the link" in done.embed["description"]
     assert done.button("Open")["url"].endswith(".mp4")
 
 
 async def test_video_just_under_a_boosted_limit_is_attached(harness: Harness) -> None:
     harness.world.guild.premium_tier = 2  # 50 MB uploads
-    harness.simulator.enqueue(Scenario(video_bytes=20 * 1024 * 1024))
+    harness.simulator.enqueue(Scenario(video_bytes=30 * 1024 * 1024))
     async with harness.bot():
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in", timeout=20)
     video = next(a for a in done.attachments if a.filename.endswith(".mp4"))
-    assert video.size == 20 * 1024 * 1024
+    assert video.size == 30 * 1024 * 1024
 
 
 async def test_refused_prompt_says_why_offers_retry_and_refunds(harness: Harness) -> None:

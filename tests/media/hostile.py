@@ -4,8 +4,8 @@
   header (the track and its sample entry) says 64×64;
 - `switching`: an H.264 stream whose first second is 64×64 and whose frames then become 4000×4000 (16
   million pixels, under H.264's side limits): only decoding reveals them (`switching_padded`: the same,
-  padded past 10 MiB);
-- `two_hours`: a real 2-second video with sound whose headers say it lasts two hours, padded past 10 MiB so
+  padded past 20 MiB);
+- `two_hours`: a real 2-second video with sound whose headers say it lasts two hours, padded past 20 MiB so
   that it has to be re-encoded to fit a server's upload limit;
 - `many_streams`: a 64×64 video with 40 sound tracks;
 - `truncated`: the first half of a real video (its index, written last, is gone).
@@ -31,7 +31,7 @@ from tests.media.samples import SMALL, Samples
 __all__ = ["Hostile", "hostile"]
 
 HOURS_2 = 2 * 3600
-PADDED_TO = 11 * 1024 * 1024  # over the stand-in server's 10 MiB upload limit
+PADDED_TO = 21 * 1024 * 1024  # over the stand-in server's default 20 MiB upload limit
 
 
 def _flat_h264(width: int, height: int, frames: int, level: int) -> bytes:
@@ -146,7 +146,7 @@ class Hostile:
         return self._made("64-then-4000.h264", write_switching)
 
     def switching_padded(self) -> Path:
-        """`switching` followed by zeros past 10 MiB: too large to upload as it came, so it is read in full."""
+        """`switching` followed by zeros past 20 MiB: too large to upload as it came, so it is read in full."""
         def make(path: Path) -> None:
             write_switching(path)
             with path.open("ab") as padded:
