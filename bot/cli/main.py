@@ -7,10 +7,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -30,6 +32,28 @@ log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_CONFIG = 0, 1, 2
 PLAYGROUND_FLAG = "--playground"
+# Seconds from SIGTERM to exit, at the latest: the hand-over takes a few (Tuning.handover_wait and
+# edits_landing); a close that hangs past this ends the process anyway (a container stop allows 30, see deploy/).
+SHUTDOWN_LIMIT = 20.0
+
+
+def _stop_within_limit(main_task: asyncio.Task[None]) -> None:
+    """SIGTERM: begin the clean stop, and make sure the process is gone SHUTDOWN_LIMIT seconds later even if
+    something in it hangs (a thread, not the event loop, keeps that promise)."""
+    if main_task.cancelling():
+        return  # a second SIGTERM changes nothing: the stop is under way and bounded
+    log.info("SIGTERM: handing this process's videos over, then stopping")
+    main_task.cancel()
+    watchdog = threading.Timer(SHUTDOWN_LIMIT, _exit_now)
+    watchdog.daemon = True
+    watchdog.start()
+
+
+def _exit_now() -> None:
+    log.error("the clean stop took longer than %g s; exiting now (unfinished videos are adopted once their "
+              "leases lapse)", SHUTDOWN_LIMIT)
+    logging.shutdown()
+    os._exit(EXIT_PROBLEM)
 
 
 def _playground(arguments: list[str]) -> NoReturn:
@@ -51,6 +75,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--simulate", action="store_true", help="use a local video API simulator (no key, no cost, fake videos)"
     )
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help="settings file (default: ./.env)")
+    parser.add_argument(
+        "--http-port", type=int, metavar="PORT",
+        help="serve /healthz, /readyz and /metrics on this port (overrides HTTP_PORT; loopback unless HTTP_HOST)",
+    )
     parser.add_argument(
         "--from", dest="source", type=Path, metavar="PATH", help="migrate-db: the SQLite file (default: DATABASE_PATH)"
     )
@@ -84,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.check:
         return asyncio.run(_report(settings))
+    if args.http_port is not None:
+        if not 0 < args.http_port < 65536:
+            print(f"videobot: --http-port must be a port number (1-65535), not {args.http_port}", file=sys.stderr)
+            return EXIT_CONFIG
+        settings = dataclasses.replace(settings, http_port=args.http_port)
     return _run(settings)
 
 
@@ -128,7 +161,7 @@ def _run(settings: Settings) -> int:
         settings.discord_token.reveal(), settings.video_api_key.reveal(),
         *database_url_secrets(settings.database_url.reveal()),
     )
-    setup_logging(settings.log_level, secrets=secrets)
+    setup_logging(settings.log_level, secrets=secrets, log_format=settings.log_format)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(settings))
     return EXIT_OK
@@ -141,9 +174,10 @@ async def _serve(settings: Settings) -> None:
     main_task = asyncio.current_task()
     assert main_task is not None
     loop = asyncio.get_running_loop()
-    # SIGTERM (systemd, docker stop) closes the bot like Ctrl-C: jobs in flight stay resumable.
+    # SIGTERM (systemd, docker stop) closes the bot like Ctrl-C: it admits nothing more, hands its jobs over to
+    # another process (bot/generation/runner.py, `shutdown`) and exits, at the latest SHUTDOWN_LIMIT seconds on.
     with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+        loop.add_signal_handler(signal.SIGTERM, _stop_within_limit, main_task)
     async with simulated(settings) as effective, VideoBot(effective) as bot:
         try:
             await bot.start(effective.discord_token.reveal())

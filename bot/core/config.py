@@ -18,6 +18,7 @@ from bot.core.sharding import parse_shard_ids
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS: Final = ("text", "json")
 DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
 DISCORD_GLOBAL_LIMIT: Final = 50  # REST requests per second per bot token, every process together (Discord's)
 
@@ -82,6 +83,10 @@ class Settings:
     models: tuple[str, ...] = ("sora-2",)
     default_model: str = "sora-2"
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for a log collector
+    # The operator's HTTP listener (/healthz, /readyz, /metrics): off unless a port is given.
+    http_port: int | None = None
+    http_host: str = "127.0.0.1"  # loopback unless configured (e.g. 0.0.0.0 inside a container)
     message_content_intent: bool = False
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
@@ -190,6 +195,9 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         models=models,
         default_model=default_model,
         log_level=log_level,
+        log_format=env.choice("LOG_FORMAT", LOG_FORMATS, default="text", normalise=str.lower),
+        http_port=env.port("HTTP_PORT"),
+        http_host=env.text("HTTP_HOST", default="127.0.0.1"),
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
         discord_api_base_url=discord_api_base_url,
         discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
@@ -297,6 +305,11 @@ class _Reader:
             self.report(name, f"must be at most {maximum}, not {number}" + (f" ({too_high})" if too_high else ""))
             return default
         return number
+
+    def port(self, name: str) -> int | None:
+        if self._raw(name) is None:
+            return None
+        return self.integer(name, default=0, minimum=1, maximum=65535) or None
 
     def number(self, name: str, *, default: float, minimum: float) -> float:
         value = self._raw(name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from bot.core.jsonlog import formatter_for
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 # discord.py logs request bodies and webhook URLs (which embed interaction tokens) at DEBUG.
@@ -30,10 +32,10 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str, secrets: Iterable[str] = (), log_format: str = "text") -> None:
     """Configure the root logger once for the process."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(formatter_for(log_format, FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
+from bot.core.logcontext import bind
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
 from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state, shown_of
@@ -155,6 +156,7 @@ class JobExecution:
             nonlocal current, saved_task, saved_decile
             if update.task_id and update.task_id != saved_task:
                 saved_task = update.task_id
+                bind(task_id=update.task_id)  # on every later log line of this job's task
                 await self._store.jobs.set_task_id(job.id, update.task_id)
             progress = current.progress
             if update.progress is not None:

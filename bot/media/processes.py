@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from bot.core import metrics
 from bot.media.plan import EncodePlan, MediaInfo
 
 __all__ = ["EncodeFailed", "Inspection", "MediaProcesses", "NotAVideo"]
@@ -94,6 +95,7 @@ class MediaProcesses:
             env={**os.environ, **_WORKER_ENV},
         )
         self._running.add(process)
+        began = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(seconds):
                 out, err = await process.communicate(json.dumps(request).encode())
@@ -103,6 +105,7 @@ class MediaProcesses:
             # Also on cancellation: the worker must be gone before the caller removes its files.
             await _stop(process)
             self._running.discard(process)
+            metrics.media_worker_ended(request["op"], asyncio.get_running_loop().time() - began)
         if process.returncode != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-3:]
             raise EncodeFailed(f"{request['op']} worker exited with {process.returncode}: {' | '.join(tail)}")
