@@ -25,6 +25,7 @@ from bot.core.config import (
     ConfigError,
     Settings,
     database_url_secrets,
+    load_database_settings,
     load_settings,
 )
 
@@ -67,8 +68,9 @@ def _playground(arguments: list[str]) -> NoReturn:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="videobot", description="A Discord bot that turns chat into AI video.")
     parser.add_argument(
-        "command", nargs="?", choices=("run", "migrate-db"), default="run",
-        help="run the bot (default), or move the SQLite database into PostgreSQL",
+        "command", nargs="?", choices=("run", "migrate", "migrate-db"), default="run",
+        help="run the bot (default); create or migrate the database and exit (migrate: a deployment's one-off "
+        "step, needing only DATABASE_URL or DATABASE_PATH); or move the SQLite database into PostgreSQL",
     )
     parser.add_argument("--check", action="store_true", help="validate configuration, database and connections")
     parser.add_argument(
@@ -102,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(arguments)
     if args.command == "migrate-db":
         return asyncio.run(move_database(args.source, args.target, env_file=args.env_file))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args.env_file))
     try:
         settings = load_settings(env_file=args.env_file, simulate=args.simulate)
     except ConfigError as error:
@@ -118,6 +122,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_CONFIG
         settings = dataclasses.replace(settings, http_port=args.http_port)
     return _run(settings)
+
+
+async def _migrate(env_file: Path) -> int:
+    """Bring the database's schema up to date, once, before any bot process starts (deploy/compose.yaml)."""
+    try:
+        path, url = load_database_settings(env_file=env_file)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"videobot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    result = await check_database(url.reveal() or path)
+    print(result)
+    return EXIT_OK if result.ok else EXIT_PROBLEM
 
 
 async def _report_config_problems(error: ConfigError) -> int:
@@ -170,6 +187,7 @@ def _run(settings: Settings) -> int:
 async def _serve(settings: Settings) -> None:
     from bot.app import VideoBot  # noqa: PLC0415 - keeps `--check` light
     from bot.cli.simulation import simulated  # noqa: PLC0415
+    from bot.store.shard_claims import claimed_shard  # noqa: PLC0415
 
     main_task = asyncio.current_task()
     assert main_task is not None
@@ -178,8 +196,15 @@ async def _serve(settings: Settings) -> None:
     # another process (bot/generation/runner.py, `shutdown`) and exits, at the latest SHUTDOWN_LIMIT seconds on.
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, _stop_within_limit, main_task)
-    async with simulated(settings) as effective, VideoBot(effective) as bot:
+    async with contextlib.AsyncExitStack() as stack:
+        effective = await stack.enter_async_context(simulated(settings))
         try:
+            if effective.claim_shard and effective.shard_count is not None:  # DISCORD_SHARD_IDS=claim
+                shard = await stack.enter_async_context(
+                    claimed_shard(effective.database_url.reveal(), effective.shard_count)
+                )
+                effective = dataclasses.replace(effective, shard_ids=(shard,))
+            bot = await stack.enter_async_context(VideoBot(effective))
             await bot.start(effective.discord_token.reveal())
         except asyncio.CancelledError:
             log.info("shutting down")

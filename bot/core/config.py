@@ -105,6 +105,8 @@ class Settings:
     # (None: all of them). Several processes sharing one database each run some, all with the same count.
     shard_count: int | None = 1
     shard_ids: tuple[int, ...] | None = None
+    # DISCORD_SHARD_IDS=claim: take a free shard at start (bot/store/shard_claims.py), for identical replicas.
+    claim_shard: bool = False
     # Seconds a process may go without renewing its jobs' leases before another process adopts them.
     job_lease_timeout: float = 30.0
     # This process's share of Discord's global REST limit (50 a second per bot token, all processes together).
@@ -178,7 +180,12 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
     shard_count = env.shard_count("DISCORD_SHARD_COUNT")
-    shard_ids = env.shard_ids("DISCORD_SHARD_IDS", shard_count)
+    claim_shard = env.text("DISCORD_SHARD_IDS", default="").lower() == "claim"
+    shard_ids = None if claim_shard else env.shard_ids("DISCORD_SHARD_IDS", shard_count)
+    database_url = env.database_url("DATABASE_URL")
+    if claim_shard and (shard_count is None or not database_url):
+        env.report("DISCORD_SHARD_IDS", "is claim, which needs DISCORD_SHARD_COUNT set to a number and DATABASE_URL "
+                   "(the processes claim their shards in PostgreSQL)")
     discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL")
     rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
     if rest_proxy and discord_api_base_url is None:
@@ -191,7 +198,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         dev_guild_id=env.snowflake("DISCORD_DEV_GUILD_ID"),
         video_api_base_url=base_url or "http://127.0.0.1",  # only --simulate leaves it unset, and replaces it
         database_path=Path(env.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH))),
-        database_url=env.database_url("DATABASE_URL"),
+        database_url=database_url,
         models=models,
         default_model=default_model,
         log_level=log_level,
@@ -214,6 +221,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         reencode_videos=env.flag("REENCODE_VIDEOS", default=True),
         shard_count=shard_count,
         shard_ids=shard_ids,
+        claim_shard=claim_shard,
         job_lease_timeout=env.number("JOB_LEASE_TIMEOUT", default=30.0, minimum=2.0),
         rest_per_second=env.integer(
             "DISCORD_REST_PER_SECOND", default=44, minimum=1, maximum=DISCORD_GLOBAL_LIMIT,
