@@ -249,9 +249,10 @@ class VideoBot(commands.AutoShardedBot):
         self.runner.on_job_started(job_metrics.started)
         self.runner.on_job_ended(job_metrics.ended)
         runner = self.runner
-        metrics.QUEUE_DEPTH.set_function(lambda: runner.waiting)
-        metrics.JOBS_ACTIVE.labels("waiting").set_function(lambda: runner.waiting)
-        metrics.JOBS_ACTIVE.labels("running").set_function(lambda: runner.running)
+        metrics.SHUTTING_DOWN.set_function(lambda: runner.closing)
+        metrics.QUEUE_DEPTH.set_function(lambda: runner.load[0])
+        metrics.JOBS_ACTIVE.labels("waiting").set_function(lambda: runner.load[0])
+        metrics.JOBS_ACTIVE.labels("running").set_function(lambda: runner.load[1])
         metrics.LEASES_HELD.labels(self.running_shards.label).set_function(lambda: len(runner.held()))
         videos = VideoService(self.store, quotas, self.runner, settings)
         self.services = Services(

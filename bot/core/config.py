@@ -18,7 +18,6 @@ from bot.core.sharding import parse_shard_ids
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-LOG_FORMATS: Final = ("text", "json")
 DATABASE_URL_SCHEMES: Final = ("postgresql", "postgres")
 DISCORD_GLOBAL_LIMIT: Final = 50  # REST requests per second per bot token, every process together (Discord's)
 
@@ -84,8 +83,7 @@ class Settings:
     default_model: str = "sora-2"
     log_level: str = "INFO"
     log_format: str = "text"  # "json": one JSON object per line, for a log collector
-    # The operator's HTTP listener (/healthz, /readyz, /metrics): off unless a port is given.
-    http_port: int | None = None
+    http_port: int | None = None  # the operator's /healthz, /readyz and /metrics (bot/core/ops.py); None: off
     http_host: str = "127.0.0.1"  # loopback unless configured (e.g. 0.0.0.0 inside a container)
     message_content_intent: bool = False
     discord_api_base_url: str | None = None
@@ -105,8 +103,7 @@ class Settings:
     # (None: all of them). Several processes sharing one database each run some, all with the same count.
     shard_count: int | None = 1
     shard_ids: tuple[int, ...] | None = None
-    # DISCORD_SHARD_IDS=claim: take a free shard at start (bot/store/shard_claims.py), for identical replicas.
-    claim_shard: bool = False
+    claim_shard: bool = False  # DISCORD_SHARD_IDS=claim: take a free one at start (bot/store/shard_claims.py)
     # Seconds a process may go without renewing its jobs' leases before another process adopts them.
     job_lease_timeout: float = 30.0
     # This process's share of Discord's global REST limit (50 a second per bot token, all processes together).
@@ -184,8 +181,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
     shard_ids = None if claim_shard else env.shard_ids("DISCORD_SHARD_IDS", shard_count)
     database_url = env.database_url("DATABASE_URL")
     if claim_shard and (shard_count is None or not database_url):
-        env.report("DISCORD_SHARD_IDS", "is claim, which needs DISCORD_SHARD_COUNT set to a number and DATABASE_URL "
-                   "(the processes claim their shards in PostgreSQL)")
+        env.report("DISCORD_SHARD_IDS", "is claim, which needs DISCORD_SHARD_COUNT set to a number and DATABASE_URL")
     discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL")
     rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
     if rest_proxy and discord_api_base_url is None:
@@ -202,8 +198,8 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         models=models,
         default_model=default_model,
         log_level=log_level,
-        log_format=env.choice("LOG_FORMAT", LOG_FORMATS, default="text", normalise=str.lower),
-        http_port=env.port("HTTP_PORT"),
+        log_format=env.choice("LOG_FORMAT", ("text", "json"), default="text", normalise=str.lower),
+        http_port=env.integer("HTTP_PORT", default=0, minimum=1, maximum=65535) or None,
         http_host=env.text("HTTP_HOST", default="127.0.0.1"),
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
         discord_api_base_url=discord_api_base_url,
@@ -313,11 +309,6 @@ class _Reader:
             self.report(name, f"must be at most {maximum}, not {number}" + (f" ({too_high})" if too_high else ""))
             return default
         return number
-
-    def port(self, name: str) -> int | None:
-        if self._raw(name) is None:
-            return None
-        return self.integer(name, default=0, minimum=1, maximum=65535) or None
 
     def number(self, name: str, *, default: float, minimum: float) -> float:
         value = self._raw(name)

@@ -26,17 +26,19 @@ JOBS_ENDED = Counter(
 )
 JOBS_ACTIVE = Gauge("videobot_jobs_active", "Videos this process holds now, by state", ["state"])
 QUEUE_DEPTH = Gauge("videobot_queue_depth", "Videos waiting in this process's line for a place")
-QUEUE_WAIT = Histogram("videobot_queue_wait_seconds", "From admission to generating", buckets=_JOB_SECONDS)
+QUEUE_WAIT = Histogram(
+    "videobot_queue_wait_seconds", "From admission to generating (observed when the video ends)", buckets=_JOB_SECONDS
+)
 TIME_TO_TASK_ID = Histogram(
-    "videobot_time_to_task_id_seconds", "From admission to the vendor's task ID", ["provider", "model"],
+    "videobot_time_to_task_id_seconds", "From generating to the vendor's task ID", ["provider", "model"],
     buckets=_JOB_SECONDS,
 )
 TIME_TO_FIRST_PROGRESS = Histogram(
-    "videobot_time_to_first_progress_seconds", "From admission to the first percentage", ["provider", "model"],
+    "videobot_time_to_first_progress_seconds", "From generating to the first percentage", ["provider", "model"],
     buckets=_JOB_SECONDS,
 )
 TIME_TO_VIDEO_SHOWN = Histogram(
-    "videobot_time_to_video_shown_seconds", "From admission to the finished video shown in Discord",
+    "videobot_time_to_video_shown_seconds", "From generating to the finished video shown in Discord",
     ["provider", "model"], buckets=_JOB_SECONDS,
 )
 

@@ -70,6 +70,8 @@ class JobMetrics:
         metrics.JOBS_ADMITTED.labels(self._provider, job.model).inc()
 
     async def ended(self, job: Job) -> None:
+        if job.started_at is not None:  # it waited in line from admission until it started generating
+            metrics.QUEUE_WAIT.observe(max(0.0, (job.started_at - job.created_at).total_seconds()))
         kind = "" if job.status is JobStatus.SUCCEEDED else (job.error_kind or "")
         metrics.JOBS_ENDED.labels(job.status.value, self._provider, job.model, kind).inc()
         if job.status is JobStatus.SUCCEEDED:

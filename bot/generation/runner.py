@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.core import metrics
 from bot.core.logcontext import job_context
 from bot.core.sharding import Shards
 from bot.core.tasks import TaskGroup
 from bot.generation.engine import GenerationEngine
 from bot.generation.execution import JobExecution, Presenter
+from bot.generation.handover import release, settle
 from bot.generation.leasing import LeaseKeeper, LeaseTerms
 from bot.generation.state import Phase, Places, progress_state
 from bot.quotas.admission import QuotaService
@@ -46,7 +46,6 @@ class Caps:
     per_guild: int
 
 
-SETTLE_POLL: Final = 0.1  # seconds between two looks at the jobs a shutdown waits for
 QUEUE_REFRESH: Final = 3.0  # seconds between two updates of one message's place in line
 BOT_FULL: Final = "The bot is at its limit of videos at a time; yours starts as soon as one finishes."
 
@@ -110,14 +109,9 @@ class JobRunner:
         return self._execution.closing
 
     @property
-    def waiting(self) -> int:
-        """Jobs in this process's line."""
-        return len(self._waiting)
-
-    @property
-    def running(self) -> int:
-        """Jobs generating in this process."""
-        return len(self._running)
+    def load(self) -> tuple[int, int]:
+        """Jobs (waiting in this process's line, generating in this process)."""
+        return len(self._waiting), len(self._running)
 
     @property
     def owner(self) -> str:
@@ -202,51 +196,17 @@ class JobRunner:
         return await self._keeper.adopt(shards or self._shards)
 
     async def shutdown(self, grace: float = 0.0) -> None:
-        """Hand every job over: admit and start nothing more; for up to `grace` seconds let the videos being
-        started at the service get their task ID (so the adopter polls it instead of failing it) and those
-        being ended land; then stop every task without ending its job, say what is handed over, and release
-        the leases so another process adopts them at once."""
+        """Hand every job over (bot/generation/handover.py): start nothing more, let starts and ends settle for up
+        to `grace` seconds, stop every task without ending its job, release the leases for another process."""
         self._execution.closing = True
-        metrics.SHUTTING_DOWN.set(1)
-        await self._settle(grace)
+        await settle(self._store, lambda: list(self._running), self._execution.settled, grace)
         tasks = [task for _, task in self._running.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._side_tasks.close()
         self._waiting.clear()
-        try:
-            await self._record_handover()
-            released = await self._store.leases.release(self.owner)
-        except Exception:
-            log.exception("releasing the job leases failed; other processes adopt the jobs once they lapse")
-            return
-        metrics.LEASES_RELEASED.labels(self._shards.label).inc(released)
-        if released:
-            log.info("released %d unfinished job(s) for the next process to adopt", released)
-
-    async def _settle(self, grace: float) -> None:
-        """Wait (at most `grace` seconds) until no running job is between its request and its task ID, and
-        none is being ended."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while loop.time() < deadline:
-            unsettled = [job_id for job_id in self._running if job_id in self._execution.settled
-                         or (await self._store.jobs.get(job_id)).task_id is None]
-            if not unsettled:
-                return
-            await asyncio.sleep(min(SETTLE_POLL, max(0.0, deadline - loop.time())))
-        log.warning("shutting down with %d video(s) still starting or ending", len(self._running))
-
-    async def _record_handover(self) -> None:
-        """Log what this process holds as it stops: which videos, at what point (their task IDs and
-        progress are in the database already, saved as they came)."""
-        held = [await self._store.jobs.get(job_id) for job_id in sorted(self._held)]
-        unfinished = [job for job in held if not job.status.finished]
-        if unfinished:
-            log.info("handing over %d video(s): %s", len(unfinished), "; ".join(
-                f"{job.id} {job.status.value}" + (f" task {job.task_id} at {job.progress or 0}%" if job.task_id else "")
-                for job in unfinished))
+        await release(self._store, self.owner, self._held, self._shards.label)
 
     # --- the keeper's side (see leasing.Holder) ----------------------------------------------------
 
@@ -368,13 +328,9 @@ class JobRunner:
         # Running without a task ID when taken over: the stream was open when its process stopped, and the
         # service may or may not have started the video. It is failed, never sent again (that could bill twice).
         interrupted = job.status is JobStatus.RUNNING and job.task_id is None
-        if ticket.counts:
-            metrics.QUEUE_WAIT.observe(max(0.0, (self._store.db.clock() - job.created_at).total_seconds()))
-        # Its own context: every log line of its life carries its job, server, shard and task IDs.
-        task = asyncio.create_task(
-            self._execution.run(job.id, interrupted=interrupted), name=f"job-{job.id}",
-            context=job_context(job.id, job.guild_id, self._shards.count, job.task_id),
-        )
+        context = job_context(job.id, job.guild_id, self._shards.count, job.task_id)  # IDs on its every log line
+        task = asyncio.create_task(self._execution.run(job.id, interrupted=interrupted), name=f"job-{job.id}",
+                                   context=context)
         self._running[job.id] = (ticket, task)
         task.add_done_callback(functools.partial(self._finished, job.id))
 
