@@ -42,16 +42,20 @@ from bot.videoapi.simulator import Scenario
 STEPS = (5, 12, 20, 28, 36, 44, 52, 60, 68, 76, 84, 92)
 
 
-async def scrape(port: int, every: float, took: list[float]) -> None:
-    """GET /metrics every `every` seconds until cancelled; how long each took goes to `took`."""
+PATHS = ("/metrics", "/healthz", "/readyz")
+
+
+async def scrape(port: int, every: float, took: dict[str, list[float]]) -> None:
+    """GET /metrics, /healthz and /readyz every `every` seconds until cancelled, as a Prometheus and a load
+    balancer would; how long each answer took (whatever its status) goes to `took`."""
     async with aiohttp.ClientSession() as session:
         while True:
-            began = time.monotonic()
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
-                    await response.read()
-                    if response.status == 200:
-                        took.append(time.monotonic() - began)
+            for path in PATHS:
+                began = time.monotonic()
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{port}{path}") as response:
+                        await response.read()
+                        took.setdefault(path, []).append(time.monotonic() - began)
             await asyncio.sleep(every)
 
 
@@ -67,7 +71,7 @@ async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str
                                 MAX_JOBS_PER_USER="2", **settings) as bot:
                 await fake.wait_until(lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests),
                                       timeout=30, message="the commands")
-                scrapes: list[float] = []
+                scrapes: dict[str, list[float]] = {}
                 scraping = (asyncio.create_task(scrape(int(settings["HTTP_PORT"]), every, scrapes))
                             if "HTTP_PORT" in settings else None)
                 cpu_before = cpu_seconds(bot.pid)
@@ -88,9 +92,9 @@ async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str
                     await asyncio.gather(scraping, return_exceptions=True)
         report(n, stream_seconds, video_mb, where, interactions, posts, began, finished, rss)
         row("bot CPU time, first ask to last video", f"{cpu:.1f} s")
-        if scraping is not None:
-            row("/metrics scrapes: count, p50 / max", f"{len(scrapes)}, {percentile(scrapes, 50) * 1000:.1f} / "
-                f"{max(scrapes, default=float('nan')) * 1000:.1f} ms (every {every:g} s)")
+        for path, took in scrapes.items():
+            row(f"{path} answered: count, p50 / max", f"{len(took)}, {percentile(took, 50) * 1000:.1f} / "
+                f"{max(took) * 1000:.1f} ms (asked every {every:g} s)")
         del simulator
 
 
