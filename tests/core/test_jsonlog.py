@@ -72,3 +72,22 @@ def test_an_exception_is_one_json_line_and_text_stays_the_default() -> None:
     plain = capture("text")
     logging.getLogger("bot.test").info("hello")
     assert plain.getvalue().rstrip().endswith("INFO    bot.test: hello")
+
+
+def test_a_traceback_is_written_as_the_handler_s_filters_left_it() -> None:
+    """The scrubber runs as a filter, before any formatter: a traceback it cleaned (exc_text) is what is written."""
+    stream = capture("json")
+
+    class CleanTraceback(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            if record.exc_info:
+                record.exc_text = logging.Formatter().formatException(record.exc_info).replace(SECRET, "********")
+            return True
+
+    logging.getLogger().handlers[0].addFilter(CleanTraceback())
+    try:
+        raise RuntimeError(f"the service refused {SECRET}")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("it broke")
+    (line,) = stream.getvalue().splitlines()
+    assert SECRET not in line and "RuntimeError: the service refused ********" in json.loads(line)["exception"]
