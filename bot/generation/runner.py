@@ -31,7 +31,9 @@ from bot.generation.handover import release, settle
 from bot.generation.leasing import LeaseKeeper, LeaseTerms
 from bot.generation.state import Phase, Places, progress_state
 from bot.quotas.admission import QuotaService
+from bot.quotas.keys import KeyLookup
 from bot.store import Job, JobStatus, Store
+from bot.videoapi import paying_with
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,10 @@ class JobRunner:
         caps: Caps,
         history_max_turns: int,
         lease: LeaseTerms,
+        vendor_key: KeyLookup | None = None,
     ) -> None:
         self._store = store
+        self._vendor_key = vendor_key  # a server paying with its own key: its jobs send that key
         self._presenter = presenter
         self._caps = caps
         self._lease = lease
@@ -104,8 +108,7 @@ class JobRunner:
     # --- public -----------------------------------------------------------------------------------
 
     @property
-    def closing(self) -> bool:
-        """Whether this process is shutting down: it admits nothing new and hands its jobs over."""
+    def closing(self) -> bool:  # shutting down: it admits nothing new and hands its jobs over
         return self._execution.closing
 
     @property
@@ -196,8 +199,7 @@ class JobRunner:
         return await self._keeper.adopt(shards or self._shards)
 
     async def shutdown(self, grace: float = 0.0) -> None:
-        """Hand every job over (bot/generation/handover.py): start nothing more, let starts and ends settle for up
-        to `grace` seconds, stop every task without ending its job, release the leases for another process."""
+        """Hand every job over to another process, letting starts and ends settle `grace` s (see handover.py)."""
         self._execution.closing = True
         await settle(self._store, lambda: list(self._running), self._execution.settled, grace)
         tasks = [task for _, task in self._running.values()]
@@ -328,11 +330,18 @@ class JobRunner:
         # Running without a task ID when taken over: the stream was open when its process stopped, and the
         # service may or may not have started the video. It is failed, never sent again (that could bill twice).
         interrupted = job.status is JobStatus.RUNNING and job.task_id is None
-        context = job_context(job.id, job.guild_id, self._shards.count, job.task_id)  # IDs on its every log line
-        task = asyncio.create_task(self._execution.run(job.id, interrupted=interrupted), name=f"job-{job.id}",
-                                   context=context)
+        task = asyncio.create_task(  # in a context of its own: the job's IDs are on its every log line
+            self._run_paying(job, interrupted=interrupted), name=f"job-{job.id}",
+            context=job_context(job.id, job.guild_id, self._shards.count, job.task_id))
         self._running[job.id] = (ticket, task)
         task.add_done_callback(functools.partial(self._finished, job.id))
+
+    async def _run_paying(self, job: Job, *, interrupted: bool) -> None:
+        """Run the job with its server's own key when it has one: every vendor call of the job's task (the
+        stream, a recovery's polls) carries it."""
+        key = await self._vendor_key(job.guild_id) if self._vendor_key is not None else None
+        with paying_with(key):
+            await self._execution.run(job.id, interrupted=interrupted)
 
     def _announce_places(self) -> None:
         """Tell waiting members where they stand: a new place at most every QUEUE_REFRESH seconds per message

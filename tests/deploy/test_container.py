@@ -26,9 +26,10 @@ BOT_SERVICES = ("migrate", "bot")  # the services that run the image
 
 
 def setting_names() -> set[str]:
-    """Every variable bot/core/config.py reads (each read is `env.<kind>("NAME", …)` or `reader.<kind>(…)`)."""
-    source = (ROOT / "bot" / "core" / "config.py").read_text()
-    return set(re.findall(r'\b(?:env|reader)\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    """Every variable the settings read (bot/core/config.py and the modules it reads some through): each read
+    is `env.<kind>("NAME", …)`, `reader.<kind>("NAME", …)` or `<helper>(env, "NAME", …)`."""
+    source = "\n".join(path.read_text() for path in (ROOT / "bot" / "core").glob("*.py"))
+    return set(re.findall(r'\b(?:env|reader)(?:\.\w+\(|,)\s*"([A-Z][A-Z0-9_]+)"', source))
 
 
 def env_example() -> dict[str, str]:
