@@ -5,13 +5,17 @@ The bot runs as users run it (`python -m bot`) against the stand-in Discord with
 (50 requests/s in all, 5 message edits per 5 s per channel) and a vendor stand-in whose every video streams
 for `--stream` seconds and weighs `--video-mb` (under the server's 20 MiB upload limit, so it is attached).
 
-    .venv/bin/python bench/load.py 10 100 500 [--stream 20] [--video-mb 8]
+    .venv/bin/python bench/load.py 10 100 500 [--stream 20] [--video-mb 8] [--set HTTP_PORT=9108 [--scrape 5]]
+
+With HTTP_PORT set, /metrics is scraped every `--scrape` seconds while the videos run (as a Prometheus would),
+and how long each scrape took is reported; compare the bot's CPU time with a run without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import statistics
 import tempfile
@@ -20,10 +24,12 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
+import aiohttp
 from harness import (
     DISCORD_GLOBAL_LIMIT,
     Endings,
     counted_per_second,
+    cpu_seconds,
     peak_rss_mb,
     percentile,
     row,
@@ -36,7 +42,24 @@ from bot.videoapi.simulator import Scenario
 STEPS = (5, 12, 20, 28, 36, 44, 52, 60, 68, 76, 84, 92)
 
 
-async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str, str]) -> None:
+PATHS = ("/metrics", "/healthz", "/readyz")
+
+
+async def scrape(port: int, every: float, took: dict[str, list[float]]) -> None:
+    """GET /metrics, /healthz and /readyz every `every` seconds until cancelled, as a Prometheus and a load
+    balancer would; how long each answer took (whatever its status) goes to `took`."""
+    async with aiohttp.ClientSession() as session:
+        while True:
+            for path in PATHS:
+                began = time.monotonic()
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{port}{path}") as response:
+                        await response.read()
+                        took.setdefault(path, []).append(time.monotonic() - began)
+            await asyncio.sleep(every)
+
+
+async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str, str], every: float) -> None:
     step = stream_seconds / (len(STEPS) + 3)  # pending, queued, the progress steps, done
     scenario = Scenario(queue_steps=1, progress_steps=STEPS, step_delay=step,
                         video_bytes=int(video_mb * 1024 * 1024))
@@ -48,6 +71,10 @@ async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str
                                 MAX_JOBS_PER_USER="2", **settings) as bot:
                 await fake.wait_until(lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests),
                                       timeout=30, message="the commands")
+                scrapes: dict[str, list[float]] = {}
+                scraping = (asyncio.create_task(scrape(int(settings["HTTP_PORT"]), every, scrapes))
+                            if "HTTP_PORT" in settings else None)
+                cpu_before = cpu_seconds(bot.pid)
                 began = time.monotonic()
                 interactions = await asyncio.gather(*(
                     fake.slash(m, where.channel, "video", prompt=f"bench video {k}")
@@ -59,7 +86,15 @@ async def run(n: int, stream_seconds: float, video_mb: float, settings: dict[str
                                       message="every video to end")
                 finished = time.monotonic()
                 rss = peak_rss_mb(bot.pid)
+                cpu = cpu_seconds(bot.pid) - cpu_before
+                if scraping is not None:
+                    scraping.cancel()
+                    await asyncio.gather(scraping, return_exceptions=True)
         report(n, stream_seconds, video_mb, where, interactions, posts, began, finished, rss)
+        row("bot CPU time, first ask to last video", f"{cpu:.1f} s")
+        for path, took in scrapes.items():
+            row(f"{path} answered: count, p50 / max", f"{len(took)}, {percentile(took, 50) * 1000:.1f} / "
+                f"{max(took) * 1000:.1f} ms (asked every {every:g} s)")
         del simulator
 
 
@@ -104,13 +139,14 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10, 100, 500])
     parser.add_argument("--stream", type=float, default=20.0, help="seconds each video streams at the vendor")
     parser.add_argument("--video-mb", type=float, default=8.0, help="size of each finished video")
+    parser.add_argument("--scrape", type=float, default=5.0, help="seconds between /metrics scrapes (HTTP_PORT set)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a bot setting for the run, e.g. DISCORD_REST_PER_SECOND=40 (repeatable)")
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)
     logging.basicConfig(level=logging.ERROR)
     for n in args.sizes:
-        asyncio.run(run(n, args.stream, args.video_mb, settings))
+        asyncio.run(run(n, args.stream, args.video_mb, settings, args.scrape))
 
 
 if __name__ == "__main__":

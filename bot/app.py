@@ -20,7 +20,9 @@ import discord.http
 import yarl
 from discord.ext import commands
 
+from bot.core import metrics
 from bot.core.config import Settings
+from bot.core.ops import Check, OpsServer
 from bot.core.sharding import Shards
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
@@ -29,12 +31,15 @@ from bot.discord_ui.identify import IdentifyPacer
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
+from bot.discord_ui.readiness import VendorCheck, accepting_check, database_check, gateway_check
+from bot.discord_ui.request_metrics import record_requests
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
 from bot.discord_ui.upload_limits import UploadLimits
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
+from bot.generation.observed import JobMetrics, ObservedPresenter
 from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL, RefreshPacer
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
@@ -73,6 +78,10 @@ class Tuning:
     line_retry: float = 1.0  # seconds between two looks for a place another process freed, while jobs wait
     refresh_per_video: float = VIDEO_INTERVAL.total_seconds()  # Refresh link asks the vendor about a video at
     refresh_per_member: float = MEMBER_INTERVAL.total_seconds()  # most this often, and for one member this often
+    # On shutdown: how long videos being started may take to get their task ID (so the adopter polls it rather
+    # than failing it) and those being ended to land, then how long edits under way may take to land.
+    handover_wait: float = 5.0
+    edits_landing: float = 2.0
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -120,8 +129,9 @@ class VideoBot(commands.AutoShardedBot):
     ) -> None:
         # This process's share of Discord's global REST limit; none when a REST proxy paces it for every process.
         self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=settings.rest_per_second)
-        if self.rest_budget is not None:
-            options["http_trace"] = self.rest_budget.trace_config(lambda: discord.http.Route.BASE)
+        trace = (aiohttp.TraceConfig() if self.rest_budget is None
+                 else self.rest_budget.trace_config(lambda: discord.http.Route.BASE))
+        options["http_trace"] = record_requests(trace, lambda: discord.http.Route.BASE)  # requests, 429s, latency
         if settings.shard_ids is not None:
             options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
@@ -197,6 +207,8 @@ class VideoBot(commands.AutoShardedBot):
         # Disconnecting from Discord comes before the session and the database close (no event handler
         # is left using them) and after every background task below has stopped (none is left posting).
         resources.push_async_callback(super().close)
+        if settings.http_port is not None:  # closed after the jobs are handed over: /readyz says so meanwhile
+            await self._open_ops_listener(settings.http_host, settings.http_port, session)
         video_api = VideoAPI(
             settings.video_api_base_url,
             settings.video_api_key.reveal() or None,
@@ -209,7 +221,7 @@ class VideoBot(commands.AutoShardedBot):
         quotas = QuotaService(self.store, settings)
         keys = ServerKeys(self.store, settings.server_key_secret)
         editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(settings, tuning))
-        resources.push_async_callback(editor.close)
+        resources.push_async_callback(editor.close, tuning.edits_landing)
         modlog = ModLog(self, self.store, costs=Spending(self.store))
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
         # Downloads and re-encodes go to disk beside the database (not a /tmp that may live in memory), in a
@@ -229,7 +241,10 @@ class VideoBot(commands.AutoShardedBot):
         )
         upload_limits = UploadLimits(self)
         self.add_listener(upload_limits.on_interaction)  # every interaction refreshes its server's upload limit
-        presenter = DiscordPresenter(self, editor, preparer, upload_limits, deliveries_at_once=DELIVERIES_AT_ONCE)
+        presenter = ObservedPresenter(
+            DiscordPresenter(self, editor, preparer, upload_limits, deliveries_at_once=DELIVERIES_AT_ONCE),
+            settings.provider.name,
+        )
         engine = GenerationEngine(
             video_api, settings.provider, poll_interval=tuning.poll_interval,
             polls_per_second=settings.polls_per_second, deadline=settings.job_deadline,
@@ -245,10 +260,20 @@ class VideoBot(commands.AutoShardedBot):
             lease=LeaseTerms(self.owner_id_in_leases, settings.job_lease_timeout, tuning.line_retry),
             vendor_key=keys.key_for,
         )
-        resources.push_async_callback(self.runner.shutdown)  # jobs stop, released for the next process to adopt
+        # Jobs stop (those starting or ending get a moment), released for another process to adopt at once.
+        resources.push_async_callback(self.runner.shutdown, tuning.handover_wait)
         self.runner.keep_leases()
         self.runner.on_job_started(modlog.job_started)
         self.runner.on_job_ended(modlog.job_ended)
+        job_metrics = JobMetrics(settings.provider.name)
+        self.runner.on_job_started(job_metrics.started)
+        self.runner.on_job_ended(job_metrics.ended)
+        runner = self.runner
+        metrics.SHUTTING_DOWN.set_function(lambda: runner.closing)
+        metrics.QUEUE_DEPTH.set_function(lambda: runner.load[0])
+        metrics.JOBS_ACTIVE.labels("waiting").set_function(lambda: runner.load[0])
+        metrics.JOBS_ACTIVE.labels("running").set_function(lambda: runner.load[1])
+        metrics.LEASES_HELD.labels(self.running_shards.label).set_function(lambda: len(runner.held()))
         videos = VideoService(self.store, quotas, self.runner, settings)
         spending = Spending(self.store)
         self.services = Services(
@@ -270,6 +295,18 @@ class VideoBot(commands.AutoShardedBot):
         )
         adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
         resources.push_async_callback(_cancel_and_wait, adopting)
+
+    async def _open_ops_listener(self, host: str, port: int, session: aiohttp.ClientSession) -> None:
+        """/healthz, /readyz and /metrics for the operator (bot/core/ops.py); readiness asks the runner, which
+        exists by the time anyone can ask."""
+        listener = OpsServer(host, port, readiness={
+            "gateway": lambda: _now(gateway_check(self)),
+            "database": lambda: database_check(self.store),
+            "video_api": VendorCheck(self.settings, session),
+            "accepting": lambda: _now(accepting_check(self.runner)),
+        })
+        await listener.start()
+        self._resources.push_async_callback(listener.close)
 
     async def _lease_when_ready(self) -> None:
         # Adopting waits for READY on every shard, so that the shard count is known (DISCORD_SHARD_COUNT=auto)
@@ -324,6 +361,10 @@ class VideoBot(commands.AutoShardedBot):
         resources, self._resources = self._resources, contextlib.AsyncExitStack()
         await resources.aclose()
         await super().close()  # already done if the resources were opened; idempotent
+
+
+async def _now(check: Check) -> Check:
+    return check
 
 
 async def _cancel_and_wait(task: asyncio.Task[None]) -> None:

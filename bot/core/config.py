@@ -59,6 +59,9 @@ class Settings:
     models: tuple[str, ...] = ("sora-2",)
     default_model: str = "sora-2"
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for a log collector
+    http_port: int | None = None  # the operator's /healthz, /readyz and /metrics (bot/core/ops.py); None: off
+    http_host: str = "127.0.0.1"  # loopback unless configured (e.g. 0.0.0.0 inside a container)
     message_content_intent: bool = False
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
@@ -82,6 +85,7 @@ class Settings:
     # (None: all of them). Several processes sharing one database each run some, all with the same count.
     shard_count: int | None = 1
     shard_ids: tuple[int, ...] | None = None
+    claim_shard: bool = False  # DISCORD_SHARD_IDS=claim: take a free one at start (bot/store/shard_claims.py)
     # Seconds a process may go without renewing its jobs' leases before another process adopts them.
     job_lease_timeout: float = 30.0
     # This process's share of Discord's global REST limit (50 a second per bot token, all processes together).
@@ -160,7 +164,11 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
     shard_count = env.shard_count("DISCORD_SHARD_COUNT")
-    shard_ids = env.shard_ids("DISCORD_SHARD_IDS", shard_count)
+    claim_shard = env.text("DISCORD_SHARD_IDS", default="").lower() == "claim"
+    shard_ids = None if claim_shard else env.shard_ids("DISCORD_SHARD_IDS", shard_count)
+    database_url = env.database_url("DATABASE_URL")
+    if claim_shard and (shard_count is None or not database_url):
+        env.report("DISCORD_SHARD_IDS", "is claim, which needs DISCORD_SHARD_COUNT set to a number and DATABASE_URL")
     discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL", carries="the bot token")
     rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
     if rest_proxy and discord_api_base_url is None:
@@ -173,10 +181,13 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         dev_guild_id=env.snowflake("DISCORD_DEV_GUILD_ID"),
         video_api_base_url=base_url or "http://127.0.0.1",  # only --simulate leaves it unset, and replaces it
         database_path=Path(env.text("DATABASE_PATH", default=str(DEFAULT_DATABASE_PATH))),
-        database_url=env.database_url("DATABASE_URL"),
+        database_url=database_url,
         models=models,
         default_model=default_model,
         log_level=log_level,
+        log_format=env.choice("LOG_FORMAT", ("text", "json"), default="text", normalise=str.lower),
+        http_port=env.integer("HTTP_PORT", default=0, minimum=1, maximum=65535) or None,
+        http_host=env.text("HTTP_HOST", default="127.0.0.1"),
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
         discord_api_base_url=discord_api_base_url,
         discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss"), carries="the bot token"),
@@ -196,6 +207,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         media_encoders=env.integer("MEDIA_ENCODERS", default=2, minimum=1, maximum=16),
         shard_count=shard_count,
         shard_ids=shard_ids,
+        claim_shard=claim_shard,
         job_lease_timeout=env.number("JOB_LEASE_TIMEOUT", default=30.0, minimum=2.0),
         rest_per_second=env.integer(
             "DISCORD_REST_PER_SECOND", default=44, minimum=1, maximum=DISCORD_GLOBAL_LIMIT,

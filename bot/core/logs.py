@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from bot.core import scrub
+from bot.core.jsonlog import formatter_for
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -51,10 +52,10 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str, secrets: Iterable[str] = (), log_format: str = "text") -> None:
     """Configure the root logger once for the process."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(formatter_for(log_format, FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -40,6 +40,11 @@ class Shards:
         """The shards other processes run."""
         return tuple(i for i in range(self.count) if i not in self.ids)
 
+    @property
+    def label(self) -> str:
+        """The shards as a metric label: "0,2"."""
+        return ",".join(map(str, self.ids))
+
     def serves(self, guild_id: int) -> bool:
         """Whether this process receives the server's events."""
         return shard_of(guild_id, self.count) in self.ids

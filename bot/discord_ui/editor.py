@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from bot.core import metrics
 from bot.core.tasks import log_crash
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ class ProgressEditor:
 
     def __init__(self, *, min_interval: float = 1.0, rate: float = 25.0, burst: float = 5.0) -> None:
         self._plan: EditPlan[_Edit] = EditPlan(min_interval=min_interval, rate=rate, burst=burst)
+        metrics.PROGRESS_EDIT_BUDGET.set(rate)
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         self._edits: set[asyncio.Task[None]] = set()
@@ -178,8 +180,10 @@ class ProgressEditor:
         """Stop editing a message."""
         self._plan.forget(key)
 
-    async def close(self) -> None:
-        """Cancel the scheduler and any edit under way."""
+    async def close(self, grace: float = 0.0) -> None:
+        """Let the edits under way land (for up to `grace` seconds), then cancel the scheduler and any left."""
+        if grace and self._edits:
+            await asyncio.wait(set(self._edits), timeout=grace)
         tasks = [t for t in (self._scheduler, *self._edits) if t is not None]
         for task in tasks:
             task.cancel()
@@ -200,6 +204,7 @@ class ProgressEditor:
             if isinstance(decision, tuple):
                 key, edit, final = decision
                 task = asyncio.create_task(_run(edit.apply), name=f"progress-edit-{key}")
+                metrics.PROGRESS_EDITS.labels("final" if final else "progress").inc()
                 self._edits.add(task)
                 if not final:
                     self._progress_in_flight[key] = task

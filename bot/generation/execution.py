@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
+from bot.core.logcontext import bind
 from bot.generation.billing import Billing, unfinished_billing
 from bot.generation.delivery import DeliveryGuard
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
@@ -176,6 +177,7 @@ class JobExecution:
             nonlocal current, saved_task, saved_decile
             if update.task_id and update.task_id != saved_task:
                 saved_task = update.task_id
+                bind(task_id=update.task_id)  # on every later log line of this job's task
                 await self._store.jobs.set_task_id(job.id, update.task_id)
             progress = current.progress
             if update.progress is not None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Protocol
 
+from bot.core import metrics
 from bot.core.sharding import Shards
 from bot.store import Job, Store
 
@@ -115,6 +116,8 @@ class LeaseKeeper:
                     await self.heartbeat()
                     if self.shards is not None:
                         await self.adopt(self.shards)
+                elif self.shards is not None and await self._store.leases.any_released():
+                    await self.adopt(self.shards)  # a process stopped cleanly: its jobs go on at once
             except Exception:
                 log.exception("keeping the job leases failed; trying again")
             await asyncio.sleep(min(CANCEL_POLL, self._terms.heartbeat))
@@ -165,6 +168,7 @@ class LeaseKeeper:
             )
             if jobs:
                 log.info("adopted %d job(s) a stopped process left: %s", len(jobs), ", ".join(str(j.id) for j in jobs))
+                metrics.LEASES_ADOPTED.labels(self.shards.label if self.shards else "").inc(len(jobs))
                 taken += await self._holder.take_over(jobs)
             if len(jobs) < ADOPT_BATCH:
                 return taken

@@ -22,10 +22,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.logcontext import job_context
 from bot.core.sharding import Shards
 from bot.core.tasks import TaskGroup
 from bot.generation.engine import GenerationEngine
 from bot.generation.execution import JobExecution, Presenter
+from bot.generation.handover import release, settle
 from bot.generation.leasing import LeaseKeeper, LeaseTerms
 from bot.generation.state import Phase, Places, progress_state
 from bot.quotas.admission import QuotaService
@@ -104,6 +106,15 @@ class JobRunner:
         self._started_listeners: list[JobListener] = []
 
     # --- public -----------------------------------------------------------------------------------
+
+    @property
+    def closing(self) -> bool:  # shutting down: it admits nothing new and hands its jobs over
+        return self._execution.closing
+
+    @property
+    def load(self) -> tuple[int, int]:
+        """Jobs (waiting in this process's line, generating in this process)."""
+        return len(self._waiting), len(self._running)
 
     @property
     def owner(self) -> str:
@@ -187,9 +198,10 @@ class JobRunner:
         `adopt_for`); returns how many were put in line. Done at connection and on every heartbeat."""
         return await self._keeper.adopt(shards or self._shards)
 
-    async def shutdown(self) -> None:
-        """Stop every task without ending its job, then release the leases so another process adopts them at once."""
+    async def shutdown(self, grace: float = 0.0) -> None:
+        """Hand every job over to another process, letting starts and ends settle `grace` s (see handover.py)."""
         self._execution.closing = True
+        await settle(self._store, lambda: list(self._running), self._execution.settled, grace)
         tasks = [task for _, task in self._running.values()]
         for task in tasks:
             task.cancel()
@@ -197,13 +209,7 @@ class JobRunner:
         await self._side_tasks.close()
         await self._execution.close()
         self._waiting.clear()
-        try:
-            released = await self._store.leases.release(self.owner)
-        except Exception:
-            log.exception("releasing the job leases failed; other processes adopt the jobs once they lapse")
-            return
-        if released:
-            log.info("released %d unfinished job(s) for the next process to adopt", released)
+        await release(self._store, self.owner, self._held, self._shards.label)
 
     # --- the keeper's side (see leasing.Holder) ----------------------------------------------------
 
@@ -326,7 +332,9 @@ class JobRunner:
         # have started the video. It is failed, never sent again (that could bill twice). One that never let its
         # request out is run like any other: nothing reached the service.
         interrupted = job.status is JobStatus.RUNNING and job.task_id is None and job.sending_at is not None
-        task = asyncio.create_task(self._run_paying(job, interrupted=interrupted), name=f"job-{job.id}")
+        task = asyncio.create_task(  # in a context of its own: the job's IDs are on its every log line
+            self._run_paying(job, interrupted=interrupted), name=f"job-{job.id}",
+            context=job_context(job.id, job.guild_id, self._shards.count, job.task_id))
         self._running[job.id] = (ticket, task)
         task.add_done_callback(functools.partial(self._finished, job.id))
 

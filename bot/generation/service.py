@@ -26,6 +26,9 @@ NO_RECORD: Final = "I have no record of this video any more."
 NOTHING_TO_REMIX: Final = "There is no finished video in this thread to remix yet."
 DELETED_NO_REMIX: Final = "That video was deleted, so it can't be remixed."
 NOT_IN_THIS_THREAD: Final = "Reply to one of the finished videos in this thread to remix it."
+RESTARTING: Final = (
+    "The bot is restarting, so it can't start a video right now. Nothing was charged; ask again in a minute."
+)
 
 Repeat = Literal["reroll", "retry"]
 
@@ -180,6 +183,8 @@ class VideoService:
     async def admit(self, plan: VideoPlan, member: Member, *, asked_in: int | None = None) -> Admission:
         """Charge and record the planned job (QuotaRefused says why not); `asked_in` is the channel or
         thread where the member asked, which is where their post will be."""
+        if self._runner.closing:  # shutting down: its videos are being handed over, and it takes no new ones
+            raise BotError(RESTARTING)
         admission = await self._quotas.admit(
             plan.guild_id, member, model=plan.model, params=plan.params, remix_number=plan.remix_number,
             conversation_id=plan.conversation.id if plan.conversation else None, asked_in=asked_in,

@@ -28,6 +28,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, Final
 
+from bot.core import metrics
 from bot.media.fairness import FairSlots
 from bot.media.limits import MediaLimits
 from bot.media.plan import EncodePlan, MediaInfo
@@ -120,6 +121,7 @@ class MediaProcesses:
             env={**os.environ, **_WORKER_ENV},
         )
         self._running.add(process)
+        began = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(seconds):
                 out, err = await process.communicate(json.dumps(request).encode())
@@ -129,6 +131,7 @@ class MediaProcesses:
             # Also on cancellation: the worker must be gone before the caller removes its files.
             await _stop(process)
             self._running.discard(process)
+            metrics.media_worker_ended(request["op"], asyncio.get_running_loop().time() - began)
         if process.returncode is not None and process.returncode < 0:
             # Out of CPU time (SIGXCPU, then SIGKILL), the kernel's OOM killer, or a decoder that crashed on the
             # file: either way, this file is not worth another worker.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core import metrics
 from bot.core.config import Settings
 from bot.core.errors import BotError
 from bot.quotas.policy import PERIOD_WORDS, EffectiveLimit, Member, period_end, period_start, resolve_limit
@@ -149,6 +150,7 @@ class QuotaService:
             if admission.quota_note is not None:
                 await self._store.jobs.set_quota_note(job.id, admission.quota_note)
                 job = dataclasses.replace(job, quota_note=admission.quota_note)
+        metrics.UNITS.labels("reserved").inc(cost)
         return dataclasses.replace(admission, job=job)
 
     async def _fix_price(self, job: Job) -> None:
@@ -160,7 +162,10 @@ class QuotaService:
 
     async def refund(self, job_id: int) -> bool:
         """Give back a job's units because it produced no video; False if there was nothing to give back."""
-        return await self._store.quotas.refund(job_id)
+        refunded = await self._store.quotas.refund(job_id)
+        if refunded:
+            metrics.UNITS.labels("refunded").inc((await self._store.jobs.get(job_id)).cost)
+        return refunded
 
     async def usage(self, guild_id: int, member: Member) -> UsageReport:
         """Used, limit, reset time and running jobs for /usage."""

@@ -119,6 +119,13 @@ class Leases:
             f"UPDATE jobs SET heartbeat_at = NULL WHERE owner = ? AND {_UNFINISHED}", (owner,)
         )
 
+    async def any_released(self) -> bool:
+        """Whether some unfinished job was released by a clean shutdown and waits for a process to adopt it."""
+        row = await self._db.fetch_one(
+            f"SELECT 1 FROM jobs WHERE {_UNFINISHED} AND owner IS NOT NULL AND heartbeat_at IS NULL LIMIT 1", ()
+        )
+        return row is not None
+
     async def holders(self) -> set[str]:
         """The owners holding unfinished jobs by a heartbeat (released and unclaimed jobs have none)."""
         rows = await self._db.fetch_all(

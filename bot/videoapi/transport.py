@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from bot.core import metrics
+
 from .credentials import key_for_this_call
 from .errors import (
     RateLimited,
@@ -116,16 +118,20 @@ class Transport:
                     raise_for_status=False,
                 )
         except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
+            metrics.VENDOR_ERRORS.labels("tls").inc()
             raise ServiceUnavailable(f"TLS error: {type(exc).__name__}") from exc
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            metrics.VENDOR_ERRORS.labels("unreachable").inc()
             err = ServiceUnavailable(f"cannot connect: {type(exc).__name__}")
             err.retry_safe = True  # nothing was sent
             raise err from exc
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            metrics.VENDOR_ERRORS.labels("no_response").inc()
             err = ServiceUnavailable(f"no response: {type(exc).__name__}")
             err.retry_safe = idempotent  # the request may have reached the server
             raise err from exc
         log.debug("%s %s -> %s", method, "(absolute URL)" if absolute else target, resp.status)
+        metrics.vendor_answered(resp.status)
         return resp
 
     async def raise_for_status(self, resp: aiohttp.ClientResponse, deadline: float, *, idempotent: bool) -> None:
@@ -145,6 +151,7 @@ class Transport:
                 secret=key_for_this_call(self.key),
             )
         err.retry_safe = idempotent or resp.status in (429, 503)
+        metrics.VENDOR_ERRORS.labels(type(err).__name__).inc()
         log.info("video API answered %s (%s)", resp.status, type(err).__name__)
         raise err
 

@@ -19,8 +19,11 @@ from bot.videoapi.simulator import Scenario, Simulator
 from fakediscord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
 from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
+# A bot stopped by a test stops at once, as after a crash (handover_wait=0): its jobs are resumed or adopted from
+# wherever they were. The hand-over of a clean stop (SIGTERM) is tests/e2e/test_shutdown.py's.
 FAST = Tuning(poll_interval=0.02, edit_interval=0.05, edit_rate=40.0, api_backoff=0.01, line_retry=0.05,
-              refresh_per_video=0.0, refresh_per_member=0.0)  # test_forged_interactions.py paces Refresh link
+              refresh_per_video=0.0, refresh_per_member=0.0,  # test_forged_interactions.py paces Refresh link
+              handover_wait=0.0, edits_landing=0.0)
 
 
 # Tests edit every 50 ms to stay fast; Discord's 5-per-5-s channel buckets would make each video wait

@@ -183,7 +183,8 @@ async def test_a_vendor_failure_naming_the_api_key_never_shows_stores_or_logs_it
             Scenario(outcome="failure", failure_reason=f"invalid token {KEY}"),  # "> ❌ Generation failed: …"
             # An error event ending the stream (not about our key, which would pause the bot: another test's); the
             # task's own status, which decides the job's end (issue 21), says it failed for the same reason.
-            Scenario(outcome="failure", error_code="sentinel_block", failure_reason=f"Request blocked by the upstream for {KEY}"),
+            Scenario(outcome="failure", error_code="sentinel_block",
+                     failure_reason=f"Request blocked by the upstream for {KEY}"),
             # The stream breaks after the task ID; the Raw Data page says why it failed.
             Scenario(outcome="failure", failure_reason=f"upstream rejected key {KEY}",
                      drop_after_chunks=CHUNKS_THROUGH_TASK_ID, step_delay=0.01),
