@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.sharding import Shards
+from bot.discord_ui.best_of import LOOK_EVERY, BestOfReposter
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
 from bot.discord_ui.global_pause import GlobalPause
@@ -34,6 +35,7 @@ from bot.discord_ui.starter import VideoStarter
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
+from bot.generation.library import Library
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
 from bot.media.prepare import MediaPreparer
@@ -45,11 +47,12 @@ from bot.quotas.moderation import Moderation
 from bot.quotas.spending import Spending
 from bot.store import Store
 from bot.videoapi import VideoAPI
+from bot.views.library import LibraryView
 from bot.views.status import StatusView
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings", "cogs.status")
+EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings", "cogs.status", "cogs.library")
 DISCORD_CONNECTIONS: Final = 64  # REST connections to Discord (and the gateway's), reused
 API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
 # Finished videos delivered at once (downloaded to disk, fitted, uploaded from disk): bounds the media pool and
@@ -68,6 +71,7 @@ class Tuning:
     # more would only wait in the budget and go out stale; urgent requests overtake them there anyway
     api_backoff: float = 1.0  # first retry delay towards the video API
     line_retry: float = 1.0  # seconds between two looks for a place another process freed, while jobs wait
+    best_of_interval: float = LOOK_EVERY  # seconds between two looks for videos to repost in best-of channels
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -239,6 +243,7 @@ class VideoBot(commands.AutoShardedBot):
         self.runner.on_job_ended(modlog.job_ended)
         videos = VideoService(self.store, quotas, self.runner, settings)
         spending = Spending(self.store)
+        library = Library(self.store)
         self.services = Services(
             settings=settings,
             videos=videos,
@@ -250,7 +255,12 @@ class VideoBot(commands.AutoShardedBot):
             keys=keys,
             spending=spending,
             status=StatusView(self.store, settings, keys, spending),
+            library=library,
+            library_view=LibraryView(self.store),
         )
+        best_of = BestOfReposter(self, library, interval=tuning.best_of_interval)
+        best_of.start()
+        resources.push_async_callback(best_of.close)
         adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
         resources.push_async_callback(_cancel_and_wait, adopting)
 

@@ -20,7 +20,8 @@ _FROM = (
 )
 _COLUMNS = (
     "SELECT j.id, j.user_id, j.model, j.params, j.finished_at, j.channel_id AS thread_id, j.message_id,"
-    " j.video_attached, j.link_gone, c.channel_id AS home_channel_id, t.video_url, t.preview_url,"
+    " j.video_attached, j.link_gone, c.channel_id AS home_channel_id, c.thread_id AS conversation_thread_id,"
+    " t.video_url, t.preview_url,"
     " (SELECT COUNT(*) FROM video_stars s WHERE s.job_id = j.id) AS stars"
 )
 
@@ -37,6 +38,7 @@ class LibraryVideo:
     thread_id: int | None  # where its message is (the thread, or wherever it was delivered)
     message_id: int | None  # the message showing it
     home_channel_id: int  # the channel its thread hangs off: who may see it is decided there
+    conversation_thread_id: int  # the bot thread it belongs to (where a remix of it goes)
     video_attached: bool
     link_gone: bool
     video_url: str | None  # the vendor's link
@@ -62,7 +64,8 @@ def _video(row: Row) -> LibraryVideo:
     return LibraryVideo(
         job_id=row["id"], user_id=row["user_id"], model=row["model"], prompt=JobParams.from_json(row["params"]).prompt,
         finished_at=at(row["finished_at"]), thread_id=row["thread_id"], message_id=row["message_id"],
-        home_channel_id=row["home_channel_id"], video_attached=bool(row["video_attached"]),
+        home_channel_id=row["home_channel_id"], conversation_thread_id=row["conversation_thread_id"],
+        video_attached=bool(row["video_attached"]),
         link_gone=bool(row["link_gone"]), video_url=row["video_url"], preview_url=row["preview_url"],
         stars=int(row["stars"]),
     )
@@ -88,7 +91,8 @@ class LibraryRepo:
         there are in all. Only those channels are searched, so what a member may not see is never counted."""
         if not channel_ids:
             return [], 0
-        where, params = _FROM + _in("c.channel_id", channel_ids), [guild_id, *channel_ids]
+        where = _FROM + _in("c.channel_id", channel_ids)
+        params: list[object] = [guild_id, *channel_ids]
         if user_id is not None:
             where, params = where + " AND j.user_id = ?", [*params, user_id]
         if model is not None:
@@ -170,7 +174,9 @@ class LibraryRepo:
         row = await self._db.fetch_one("SELECT * FROM library_settings WHERE guild_id = ?", (guild_id,))
         return LibrarySettings(guild_id) if row is None else _settings(row)
 
-    async def update_settings(self, guild_id: int, actor_id: int, **changes: Any) -> tuple[LibrarySettings, LibrarySettings]:
+    async def update_settings(
+        self, guild_id: int, actor_id: int, **changes: Any
+    ) -> tuple[LibrarySettings, LibrarySettings]:
         """Change some settings; returns (before, after)."""
         unknown = set(changes) - set(_SETTING_COLUMNS)
         if unknown:
