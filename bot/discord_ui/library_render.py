@@ -66,6 +66,12 @@ def caption(video: LibraryVideo, *, stars_shown: bool) -> str:
     return " · ".join(parts)
 
 
+def alt_text(video: LibraryVideo) -> str:
+    """A gallery item's description: plain text (Discord shows it as the media's alt text, not as markdown)."""
+    prompt = " ".join(video.prompt.split())
+    return f"{prompt[:CAPTION_PROMPT]} · {video.model}"[:GALLERY_DESCRIPTION]
+
+
 def heading(page: LibraryPage, channel_hint: str | None = None) -> str:
     query = page.query
     whose = {"mine": "Your videos", "server": "Videos in this server", "member": f"Videos by <@{query.user_id}>"}
@@ -82,8 +88,7 @@ def library_view(page: LibraryPage, guild_id: int, media: Media) -> discord.ui.L
     if not page.videos:
         container.add_item(discord.ui.TextDisplay("No videos here yet. Make one with /video."))
     gallery = [
-        discord.MediaGalleryItem(media[v.job_id], description=caption(v, stars_shown=page.stars_shown)[
-            :GALLERY_DESCRIPTION])
+        discord.MediaGalleryItem(media[v.job_id], description=alt_text(v))
         for v in page.videos if v.job_id in media
     ]
     if gallery:
