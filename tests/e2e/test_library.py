@@ -8,6 +8,8 @@ import dataclasses
 import discord
 import pytest
 
+from bot.core.errors import BotError
+from bot.views.library import LibraryQuery
 from fakediscord import Channel, MessageView, User
 from fakediscord.errors import ActionRefused
 from fakediscord.models import FLAG_COMPONENTS_V2
@@ -99,7 +101,7 @@ async def test_deleted_and_private_videos_are_not_listed_and_stale_buttons_are_c
     fake = harness.fake
     secret = world.guild.create_text_channel("soon-private")
     async with harness.bot(**ROOMY_QUOTA):
-        kept = await make_video(harness, world.member, "a kept video")
+        await make_video(harness, world.member, "a kept video")
         gone = await make_video(harness, world.member, "a deleted video")
         await make_video(harness, world.moderator, "a secret video", channel=secret)
         click = await fake.click(world.member, gone, "Delete")
@@ -118,7 +120,27 @@ async def test_deleted_and_private_videos_are_not_listed_and_stale_buttons_are_c
         job = await harness_job(harness, "a secret video")
         stale = await fake.click(world.member, before, f"videobot:lib-remix:{job}")
         assert "can't see the channel" in (await stale.wait_response()).message.content
-        assert kept.id  # untouched
+
+
+async def test_made_up_page_and_star_requests_show_nothing_more(harness: Harness) -> None:
+    """Discord delivers only custom IDs that are on the message, but nothing in them is trusted: what a modified
+    client could ask for goes through the same checks, given the channels its member can see."""
+    world = harness.world
+    async with harness.bot(**ROOMY_QUOTA) as bot:
+        await make_video(harness, world.member, "a public video")
+        job = await harness_job(harness, "a public video")
+        guild, visible = world.guild.id, {world.channel.id}
+        view, library = bot.services.library_view, bot.services.library
+        with pytest.raises(BotError, match="belongs to someone else"):
+            await view.page(guild, world.member.id, visible, LibraryQuery("mine", world.moderator.id))
+        far = await view.page(guild, world.member.id, visible, LibraryQuery("server", page=999))
+        assert far.query.page == 0 and len(far.videos) == 1  # past the end: the last page, still filtered
+        assert (await view.page(guild, world.member.id, set(), LibraryQuery("server"))).total == 0
+        with pytest.raises(BotError, match="can't see the channel"):
+            await library.toggle_star(guild, job, world.member.id, set())
+        with pytest.raises(BotError, match="deleted or isn't finished"):  # another server's request
+            await library.toggle_star(guild + 1, job, world.member.id, visible)
+        assert await bot.store.library.stars(job) == 0
 
 
 async def harness_job(harness: Harness, prompt: str) -> int:
@@ -189,6 +211,8 @@ async def test_moderators_turn_the_library_and_stars_off(harness: Harness) -> No
         await click.wait_response()
         assert STARS_OFF_TEXT in (await click.wait_followups())[0].content
         assert not [b for b in fake.message(video.id).buttons() if (b.get("emoji") or {}).get("name") == "⭐"]
+        later = await make_video(harness, world.member, "a second lake")
+        assert not [b for b in later.buttons() if (b.get("emoji") or {}).get("name") == "⭐"]
 
 
 STARS_OFF_TEXT = "turned stars off"
