@@ -16,4 +16,4 @@ def star_id(job_id: int) -> str:
 
 def star_button(job_id: int, stars: int) -> discord.ui.Button[Any]:
     """⭐ with how many members starred the video (one star per member; pressing again takes it back)."""
-    return discord.ui.Button(label=str(stars) if stars else None, emoji="⭐", custom_id=star_id(job_id))
+    return discord.ui.Button(label=str(stars), emoji="⭐", custom_id=star_id(job_id))
