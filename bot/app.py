@@ -24,6 +24,7 @@ from bot.core import metrics
 from bot.core.config import Settings
 from bot.core.ops import Check, OpsServer
 from bot.core.sharding import Shards
+from bot.discord_ui.best_of import LOOK_EVERY, BestOfReposter
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
 from bot.discord_ui.global_pause import GlobalPause
@@ -39,6 +40,7 @@ from bot.discord_ui.upload_limits import UploadLimits
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
+from bot.generation.library import Library
 from bot.generation.observed import JobMetrics, ObservedPresenter
 from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL, RefreshPacer
 from bot.generation.runner import Caps, JobRunner
@@ -53,11 +55,12 @@ from bot.quotas.moderation import Moderation
 from bot.quotas.spending import Spending
 from bot.store import Store
 from bot.videoapi import VideoAPI
+from bot.views.library import LibraryView
 from bot.views.status import StatusView
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings", "cogs.status")
+EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings", "cogs.status", "cogs.library")
 DISCORD_CONNECTIONS: Final = 64  # REST connections to Discord (and the gateway's), reused
 API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
 # Finished videos delivered at once (downloaded to disk, fitted, uploaded from disk): bounds the media pool and
@@ -82,6 +85,7 @@ class Tuning:
     # than failing it) and those being ended to land, then how long edits under way may take to land.
     handover_wait: float = 5.0
     edits_landing: float = 2.0
+    best_of_interval: float = LOOK_EVERY  # seconds between two looks for videos to repost in best-of channels
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -276,6 +280,7 @@ class VideoBot(commands.AutoShardedBot):
         metrics.LEASES_HELD.labels(self.running_shards.label).set_function(lambda: len(runner.held()))
         videos = VideoService(self.store, quotas, self.runner, settings)
         spending = Spending(self.store)
+        library = Library(self.store)
         self.services = Services(
             settings=settings,
             videos=videos,
@@ -292,7 +297,12 @@ class VideoBot(commands.AutoShardedBot):
             keys=keys,
             spending=spending,
             status=StatusView(self.store, settings, keys, spending),
+            library=library,
+            library_view=LibraryView(self.store),
         )
+        best_of = BestOfReposter(self, library, interval=tuning.best_of_interval)
+        best_of.start()
+        resources.push_async_callback(best_of.close)
         adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
         resources.push_async_callback(_cancel_and_wait, adopting)
 

@@ -48,6 +48,11 @@ COMMANDS_MAX = 100
 
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 V2_TOP_LEVEL = frozenset({1, 9, 10, 12, 13, 14, 17})
+V2_IN_CONTAINER = frozenset({1, 9, 10, 12, 13, 14})  # a container holds no container
+SECTION_TEXTS = (1, 3)  # a section holds one to three text displays, and one accessory: a button or a thumbnail
+GALLERY_ITEMS = (1, 10)
+MEDIA_DESCRIPTION_MAX = 1024
+SEPARATOR_SPACINGS = (1, 2)
 LINK_STYLE = 5
 PREMIUM_STYLE = 6
 
@@ -281,7 +286,8 @@ def _walk(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]
 
 
 def validate_components_v2(components: Sequence[Mapping[str, Any]]) -> list[FieldError]:
-    """Components V2: allowed top-level types, at most 40 components, at most 4000 characters of text."""
+    """Components V2: allowed types where they are, at most 40 components, at most 4000 characters of text, and
+    each layout component's own rules (sections, media galleries, thumbnails, separators, containers)."""
     problems: list[FieldError] = []
     for i, component in enumerate(components):
         if component.get("type") not in V2_TOP_LEVEL:
@@ -299,8 +305,59 @@ def validate_components_v2(components: Sequence[Mapping[str, Any]]) -> list[Fiel
         )
     seen: set[str] = set()
     for i, component in enumerate(everything):
-        if component.get("type") == 1:
-            problems += _check_row(component, ("components", i), seen)
+        path: Path = ("components", i)
+        kind = component.get("type")
+        if kind == 1:
+            problems += _check_row(component, path, seen)
+        elif kind == 9:
+            problems += _check_section(component, path, seen)
+        elif kind == 11:
+            problems += _check_media(component, path)
+        elif kind == 12:
+            problems += _check_gallery(component, path)
+        elif kind == 14 and component.get("spacing", 1) not in SEPARATOR_SPACINGS:
+            problems.append(FieldError((*path, "spacing"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2}."))
+        elif kind == 17:
+            for j, child in enumerate(component.get("components") or []):
+                if child.get("type") not in V2_IN_CONTAINER:
+                    problems.append(FieldError((*path, "components", j, "type"), "UNION_TYPE_CHOICES",
+                                               "Component type is not allowed in a container."))
+    return problems
+
+
+def _check_section(section: Mapping[str, Any], path: Path, seen: set[str]) -> list[FieldError]:
+    problems: list[FieldError] = []
+    texts = section.get("components") or []
+    if not SECTION_TEXTS[0] <= len(texts) <= SECTION_TEXTS[1] or any(t.get("type") != 10 for t in texts):
+        problems.append(_bad_length((*path, "components"), *SECTION_TEXTS))
+    accessory = section.get("accessory")
+    if not isinstance(accessory, Mapping):
+        problems.append(_required((*path, "accessory")))
+    elif accessory.get("type") == 2:
+        problems += _check_interactive(accessory, (*path, "accessory"), seen)
+    elif accessory.get("type") != 11:
+        problems.append(FieldError((*path, "accessory", "type"), "UNION_TYPE_CHOICES",
+                                   "A section's accessory must be a button or a thumbnail."))
+    return problems
+
+
+def _check_media(component: Mapping[str, Any], path: Path) -> list[FieldError]:
+    """A thumbnail or gallery item: an unfurled media item with a URL (http(s) or attachment://)."""
+    media = component.get("media")
+    if not isinstance(media, Mapping) or not media.get("url"):
+        return [_required((*path, "media", "url"))]
+    problems = list(_check_url(media.get("url"), (*path, "media", "url"), allow_attachment=True))
+    problems += _check_len(component.get("description"), (*path, "description"), 0, MEDIA_DESCRIPTION_MAX)
+    return problems
+
+
+def _check_gallery(gallery: Mapping[str, Any], path: Path) -> list[FieldError]:
+    items = gallery.get("items") or []
+    problems: list[FieldError] = []
+    if not GALLERY_ITEMS[0] <= len(items) <= GALLERY_ITEMS[1]:
+        problems.append(_bad_length((*path, "items"), *GALLERY_ITEMS))
+    for j, item in enumerate(items):
+        problems += _check_media(item, (*path, "items", j))
     return problems
 
 

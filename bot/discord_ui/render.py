@@ -14,6 +14,7 @@ import discord
 from bot.core.scrub import plain
 from bot.discord_ui import custom_ids, limits
 from bot.discord_ui.limits import escaped, shortened
+from bot.discord_ui.stars_render import star_button
 from bot.generation.state import Phase, ProgressState
 from bot.media.links import link_expiry
 
@@ -238,6 +239,8 @@ def _buttons(state: ProgressState) -> discord.ui.View:
     elif state.phase is Phase.FINISHED and state.deleted_by is None:
         view.add_item(discord.ui.Button(label="Remix", emoji="✏️", custom_id=button_id("remix", job)))
         view.add_item(discord.ui.Button(label="Re-roll", emoji="🎲", custom_id=button_id("reroll", job)))
+        if state.stars is not None:  # None: the server turned stars off
+            view.add_item(star_button(job, state.button_key, state.stars))
         url = None if state.link_gone else state.video_url
         if url and _fits_button(url):
             view.add_item(discord.ui.Button(label="Open", emoji="▶️", url=url))

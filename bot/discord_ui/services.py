@@ -10,11 +10,13 @@ from bot.core.config import Settings
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.starter import VideoStarter
 from bot.generation.finished import FinishedVideos
+from bot.generation.library import Library
 from bot.generation.service import VideoService
 from bot.quotas.admission import QuotaService
 from bot.quotas.keys import ServerKeys
 from bot.quotas.moderation import Moderation
 from bot.quotas.spending import Spending
+from bot.views.library import LibraryView
 from bot.views.status import StatusView
 
 
@@ -32,6 +34,8 @@ class Services:
     keys: ServerKeys  # a server's own video API key
     spending: Spending  # money spent, for /quota top
     status: StatusView  # /videobot status (a read-side view)
+    library: Library  # ⭐, Remix from /videos, the library's settings and best-of picks
+    library_view: LibraryView  # /videos pages (a read-side view)
 
 
 def services_of(client: discord.Client) -> Services:

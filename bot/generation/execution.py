@@ -236,6 +236,7 @@ class JobExecution:
         finished = dataclasses.replace(
             state, phase=Phase.FINISHED, finished_at=now, task_id=task_id, progress=100, retry=None,
             video_url=outcome.video_url, preview_url=outcome.preview_url, service_note=outcome.service_note,
+            stars=0 if (await self._store.library.settings(job.guild_id)).stars_enabled else None,  # off: no ⭐
         )
         delivery = await self._presenter.conclude(places, finished)
         if not delivery.shown:

@@ -121,6 +121,11 @@ class FinishedVideos:
             )
         return await self._state(job.id, turn.id)
 
+    async def current(self, reference: JobReference, origin: Origin) -> ProgressState:
+        """A finished video's message as it reads now (its ⭐ count included), from the records."""
+        job, turn = await self._video(reference, origin)
+        return await self._state(job.id, turn.id)
+
     async def _ask(self, job: Job, turn: Turn) -> TaskStatus | None:
         """The task as the first source that knows it tells; None when every source says it is not there."""
         task_id = turn.task_id or job.task_id
@@ -155,7 +160,9 @@ class FinishedVideos:
 
     async def _state(self, job_id: int, turn_id: int) -> ProgressState:
         job = await self._store.jobs.get(job_id)
-        return finished_state(job, await self._store.conversations.turn(turn_id))
+        library = self._store.library
+        stars = await library.stars(job_id) if (await library.settings(job.guild_id)).stars_enabled else None
+        return finished_state(job, await self._store.conversations.turn(turn_id), stars=stars)
 
     async def _video(self, reference: JobReference, origin: Origin) -> tuple[Job, Turn]:
         """A finished, not deleted video's job and turn, or the sentence why there is none; only for an

@@ -115,11 +115,21 @@ class VideoService:
     async def check_remixable(self, reference: JobReference, origin: Origin) -> Job:
         """The Remix button opens its form only under a finished video that was not deleted."""
         job = await self.job_named(reference, origin)
+        await self._require_remixable(job)
+        return job
+
+    async def remixable_job(self, job_id: int) -> Job:
+        """The job of a finished, not deleted video, for a caller that has already checked, its own way, that the
+        member may reach it (the library: the same server, a channel the member can see)."""
+        job = await self._job(job_id)
+        await self._require_remixable(job)
+        return job
+
+    async def _require_remixable(self, job: Job) -> None:
         _require_video(job)
         assert job.result_turn_id is not None
         if (await self._store.conversations.turn(job.result_turn_id)).deleted:
             raise BotError(DELETED_NO_REMIX)
-        return job
 
     async def plan_remix_of_job(self, reference: JobReference, origin: Origin, instruction: str) -> VideoPlan:
         """The Remix form of a video was sent, from its thread (`origin.channel_id`)."""

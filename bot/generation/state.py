@@ -60,6 +60,7 @@ class ProgressState:
     quota_note: str | None = None  # e.g. "3 of 5 left today"
     service_note: str | None = None  # the service made something else than asked, e.g. portrait for landscape
     button_key: str | None = None  # the job's key, in its buttons' custom IDs (None: a job made before keys)
+    stars: int | None = 0  # members who starred the finished video; None: the server turned stars off
 
 
 def progress_state(job: Job, **changes: Any) -> ProgressState:
@@ -81,15 +82,15 @@ def progress_state(job: Job, **changes: Any) -> ProgressState:
     return dataclasses.replace(base, **changes) if changes else base
 
 
-def finished_state(job: Job, turn: Turn) -> ProgressState:
-    """A finished video's message as it was shown, from its records (for Refresh link and Delete)."""
+def finished_state(job: Job, turn: Turn, *, stars: int | None = 0) -> ProgressState:
+    """A finished video's message as it was shown, from its records (for Refresh link, Delete and ⭐)."""
     shown = job.shown
     return progress_state(
         job, phase=Phase.FINISHED, progress=100, finished_at=job.finished_at, video_url=turn.video_url,
         preview_url=turn.preview_url, video_attached=shown.video_attached, attached_preview=shown.attached_preview,
         reencoded_for=shown.reencoded_for, too_large_limit=shown.too_large_limit, fit_failed=shown.fit_failed,
         trimmed_to=shown.trimmed_to, link_gone=shown.link_gone, service_note=shown.service_note,
-        deleted_by=turn.deleted_by,
+        deleted_by=turn.deleted_by, stars=stars,
     )
 
 

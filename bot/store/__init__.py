@@ -15,6 +15,7 @@ from bot.store.database import Clock, Database, utc_now
 from bot.store.job_stats import EndedJob, JobStatsRepo, UnderWay
 from bot.store.jobs import Jobs
 from bot.store.leases import Leases
+from bot.store.library import LibraryRepo, LibrarySettings, LibraryVideo
 from bot.store.models import (
     AuditEntry,
     Conversation,
@@ -71,6 +72,7 @@ class Store:
         self.server_keys = ServerKeysRepo(db)
         self.costs = JobCostsRepo(db)
         self.job_stats = JobStatsRepo(db)
+        self.library = LibraryRepo(db)
 
     @classmethod
     async def connect(cls, settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
@@ -116,6 +118,8 @@ __all__ = [
     "JobStatus",
     "LeaseStart",
     "Leases",
+    "LibrarySettings",
+    "LibraryVideo",
     "MemberSpend",
     "MemberUsage",
     "Migration",

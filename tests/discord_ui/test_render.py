@@ -54,12 +54,12 @@ def test_a_link_too_long_for_a_button_is_offered_in_the_description() -> None:
     finished = state(phase=Phase.FINISHED, video_url=LONG_LINK, finished_at=START + timedelta(seconds=30))
     rendered = render_progress(finished)
     labels = [item.label for item in rendered.view.children]  # type: ignore[attr-defined]
-    assert labels == ["Remix", "Re-roll", "Refresh link", "Delete"]
+    assert labels == ["Remix", "Re-roll", "0", "Refresh link", "Delete"]
     assert f"[▶️ Open the video]({LONG_LINK})" in (rendered.embed.description or "")
     short = render_progress(state(phase=Phase.FINISHED, video_url="https://cdn.example.com/v.mp4",
                                   finished_at=START))
     labels = [item.label for item in short.view.children]  # type: ignore[attr-defined]
-    assert labels == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+    assert labels == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
 
 
 def test_the_task_id_field_is_shortened_not_dropped() -> None:

@@ -40,13 +40,13 @@ def test_a_re_encoded_video_says_so_with_the_original_link_and_when_it_expires()
     text, buttons = seen(finished(video_attached=True, reencoded_for=MB10, attached_preview="poster.jpg"))
     assert f"Re-encoded to fit this server's 10 MB limit; original: [link]({SIGNED})." in text
     assert f"The link expires <t:{EXPIRES}:f> (<t:{EXPIRES}:R>)." in text
-    assert buttons == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+    assert buttons == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
 
 
 def test_an_attached_original_needs_no_link_talk() -> None:
     text, buttons = seen(finished(video_attached=True))
     assert "link" not in text.lower()
-    assert buttons == ["Remix", "Re-roll", "Open", "Delete"]
+    assert buttons == ["Remix", "Re-roll", "0", "Open", "Delete"]
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_an_attached_original_needs_no_link_talk() -> None:
 def test_a_linked_video_says_why_and_how_long_its_link_lasts(fit_failed: bool, sentence: str) -> None:
     text, buttons = seen(finished(too_large_limit=MB10, fit_failed=fit_failed))
     assert sentence in text and f"<t:{EXPIRES}:R>" in text
-    assert buttons == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+    assert buttons == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
 
 
 def test_a_link_that_does_not_say_when_it_expires_gets_no_date() -> None:
@@ -71,10 +71,10 @@ def test_a_link_the_vendor_no_longer_has_is_said_plainly_and_not_offered() -> No
     text, buttons = seen(finished(too_large_limit=MB10, fit_failed=True, link_gone=True))
     assert text.endswith("The video service no longer has this video, so there is no link to open.")
     assert SIGNED not in text
-    assert buttons == ["Remix", "Re-roll", "Delete"]
+    assert buttons == ["Remix", "Re-roll", "0", "Delete"]
     text, buttons = seen(finished(video_attached=True, reencoded_for=MB10, link_gone=True))
     assert "Re-encoded to fit this server's 10 MB limit; the video service no longer has the original." in text
-    assert buttons == ["Remix", "Re-roll", "Delete"]
+    assert buttons == ["Remix", "Re-roll", "0", "Delete"]
 
 
 def test_a_deleted_video_keeps_its_prompt_and_nothing_else() -> None:

@@ -174,7 +174,7 @@ async def test_a_vendor_link_too_long_for_a_button_is_offered_in_the_description
     async with harness.bot():
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")
-    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "Refresh link", "Delete"]
+    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "0", "Refresh link", "Delete"]
     assert "[▶️ Open the video](http://127.0.0.1:" in done.embed["description"]
     assert "larger than this server's upload limit" in done.embed["description"]
 

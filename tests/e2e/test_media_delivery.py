@@ -95,7 +95,7 @@ async def test_a_30_mb_video_arrives_inline_re_encoded_under_a_20_mib_limit(
                for r in done.edits if r.embeds)  # said while it ran
     assert "poster.jpg" in [a.filename for a in done.attachments]
     assert done.embed["image"]["url"] == "attachment://poster.jpg"
-    assert labels(done) == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+    assert labels(done) == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
     assert usage is not None and usage.refunded_at is None  # received, so charged
 
 
@@ -110,7 +110,7 @@ async def test_a_100_mib_video_is_linked_with_the_right_sentence(
     assert ("The video is larger than this server's upload limit (20 MB), even re-encoded; open it from the link."
             in description(done))
     assert done.button("Open")["url"].startswith(cdn.base)
-    assert labels(done) == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+    assert labels(done) == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
     assert done.embed["image"]["url"] == "attachment://preview.webp"  # the vendor's own preview, kept
 
 
@@ -125,7 +125,7 @@ async def test_a_video_without_a_preview_gets_a_frame_of_itself(
     assert files["poster.jpg"].data[:2] == b"\xff\xd8"
     assert [name for name in files if name.endswith(".mp4")]
     assert done.embed["image"]["url"] == "attachment://poster.jpg"
-    assert labels(done) == ["Remix", "Re-roll", "Open", "Delete"]  # attached as it came: no link to refresh
+    assert labels(done) == ["Remix", "Re-roll", "0", "Open", "Delete"]  # attached as it came: no link to refresh
 
 
 async def test_refresh_link_asks_the_vendor_again_and_says_so_when_it_no_longer_has_the_video(
@@ -148,7 +148,7 @@ async def test_refresh_link_asks_the_vendor_again_and_says_so_when_it_no_longer_
         # Shown again from the records: the same link and words (the title's "Finished in" may differ by a second).
         assert {**renewed.embed, "title": ""} == {**done.embed, "title": ""}
         assert renewed.button("Open")["url"] == done.button("Open")["url"]
-        assert labels(renewed) == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]
+        assert labels(renewed) == ["Remix", "Re-roll", "0", "Open", "Refresh link", "Delete"]
 
         harness.simulator.tasks.clear()  # the vendor let the video go
         click = await fake.click(world.member, renewed, "Refresh link")
@@ -157,7 +157,7 @@ async def test_refresh_link_asks_the_vendor_again_and_says_so_when_it_no_longer_
                               message="the message to say the video is gone")
     gone = fake.message(done.id)
     assert description(gone).endswith("The video service no longer has this video, so there is no link to open.")
-    assert labels(gone) == ["Remix", "Re-roll", "Delete"]
+    assert labels(gone) == ["Remix", "Re-roll", "0", "Delete"]
 
 
 async def test_delete_works_for_the_requester_after_a_restart_and_for_nobody_else(

@@ -42,7 +42,7 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     assert embed["footer"]["text"].startswith("Reply to this message to remix it")
     names = [a.filename for a in done.attachments]
     assert names[0].endswith(".mp4") and "preview.webp" in names
-    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "Open", "Delete"]
+    assert [b["label"] for b in done.buttons()] == ["Remix", "Re-roll", "0", "Open", "Delete"]
     assert done.button("Open")["url"].startswith(harness.simulator.media_origin)
     assert all(m.mentions_suppressed for m in fake.messages(thread) if m.author.id == fake.bot_user.id)
     assert post.mentions == []  # the requester is named, never pinged

@@ -67,6 +67,29 @@ def test_component_limits() -> None:
     ]
 
 
+def test_components_v2_layout_rules() -> None:
+    """Sections, media galleries and containers as Discord's component reference describes them."""
+    v2 = 1 << 15
+    item = {"media": {"url": "https://cdn.example/v.mp4"}, "description": "a cow"}
+    button = {"type": 2, "style": 2, "label": "Remix", "custom_id": "r"}
+    section = {"type": 9, "components": [{"type": 10, "content": "a cow"}], "accessory": button}
+    page = {"type": 17, "components": [{"type": 12, "items": [item] * 10}, section, {"type": 14, "spacing": 1}]}
+    assert validate_message({"flags": v2, "components": [page]}) == []
+    assert codes(validate_message({"flags": v2, "components": [{"type": 12, "items": [item] * 11}]})) == [
+        "BASE_TYPE_BAD_LENGTH"
+    ]
+    assert codes(validate_message({"flags": v2, "components": [{"type": 12, "items": [{"media": {}}]}]})) == [
+        "BASE_TYPE_REQUIRED"
+    ]
+    no_accessory = {"type": 9, "components": [{"type": 10, "content": "x"}]}
+    assert codes(validate_message({"flags": v2, "components": [no_accessory]})) == ["BASE_TYPE_REQUIRED"]
+    four_texts = {**section, "components": [{"type": 10, "content": "x"}] * 4}
+    assert codes(validate_message({"flags": v2, "components": [four_texts]})) == ["BASE_TYPE_BAD_LENGTH"]
+    nested = {"type": 17, "components": [{"type": 17, "components": []}]}
+    assert codes(validate_message({"flags": v2, "components": [nested]})) == ["UNION_TYPE_CHOICES"]
+    assert codes(validate_message({"components": [page]})) == ["UNION_TYPE_CHOICES"]  # without the flag: legacy
+
+
 def test_allowed_mentions_rules() -> None:
     assert validate_message({"allowed_mentions": {"parse": [], "users": ["1"]}}) == []
     assert codes(validate_message({"allowed_mentions": {"parse": ["users"], "users": ["1"]}})) == [

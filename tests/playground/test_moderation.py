@@ -21,12 +21,13 @@ async def offered_commands(client: Client) -> list[str]:
 
 
 async def test_moderator_commands_and_channels_show_only_for_moderators(client: Client) -> None:
-    assert await offered_commands(client) == ["/usage", "/video"]
+    assert await offered_commands(client) == ["/usage", "/video", "/videos"]
     await expect(client.page.locator("#channels")).not_to_contain_text("mod-log")
     await client.play_as("Mo")
     assert await offered_commands(client) == [
         "/quota clear", "/quota cost", "/quota reset", "/quota set", "/quota show", "/quota top", "/usage",
-        "/video", "/videobot key clear", "/videobot key set", "/videobot settings", "/videobot status",
+        "/video", "/videobot key clear", "/videobot key set", "/videobot library", "/videobot settings",
+        "/videobot status", "/videos",
     ]
     await expect(client.page.locator("#channels")).to_contain_text("mod-log")
 

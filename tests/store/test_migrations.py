@@ -47,6 +47,12 @@ EXPECTED_TABLES = {
     "app_state": ["key", "value"],
     "server_keys": ["guild_id", "ciphertext", "last4", "set_by", "set_at"],
     "job_costs": ["job_id", "guild_id", "price_micros", "currency", "own_key"],
+    "video_stars": ["job_id", "user_id", "guild_id", "starred_at"],
+    "best_of_posts": ["job_id", "guild_id", "channel_id", "message_id", "posted_at"],
+    "library_settings": [
+        "guild_id", "library_enabled", "stars_enabled", "best_of_channel_id", "best_of_stars", "updated_by",
+        "updated_at",
+    ],
 }
 
 # The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period,
@@ -63,6 +69,8 @@ EXPECTED_INDEXES = {
     "usage_by_guild_time": ("usage", ["guild_id", "created_at"]),
     "audit_by_guild_time": ("audit_log", ["guild_id", "created_at"]),
     "jobs_by_finish": ("jobs", ["finished_at"]),
+    "jobs_library": ("jobs", ["guild_id", "status", "finished_at"]),
+    "video_stars_by_guild": ("video_stars", ["guild_id", "starred_at"]),
 }
 
 _POSTGRES_INDEXES = """
@@ -250,7 +258,7 @@ async def test_badly_named_migration_is_rejected(tmp_path: Path) -> None:
 
 
 # Numbers handed out to work landing in parallel: a branch may carry a later one before these arrive.
-RESERVED = {8, 9}
+RESERVED = {8, 9, 11, 12}
 
 
 def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:

@@ -5,6 +5,8 @@ import { renderMarkdown } from "./markdown.js";
 
 const EPHEMERAL = 1 << 6;
 const LOADING = 1 << 7;
+const COMPONENTS_V2 = 1 << 15;
+const JUMP_LINK = /^https:\/\/discord\.com\/channels\/\d+\/(\d+)(?:\/\d+)?$/;
 const BUTTON_STYLES = { 1: "primary", 2: "secondary", 3: "success", 4: "danger", 5: "link", 6: "premium" };
 
 export function el(tag, className, children = []) {
@@ -209,15 +211,66 @@ export function renderEmbed(embed, message, ctx) {
 
 function components(message, ctx) {
   const holder = el("div", "components");
-  for (const row of message.components) {
-    if (row.type !== 1) continue;
-    const line = el("div", "action-row");
-    for (const item of row.components || []) {
-      if (item.type === 2) line.append(button(item, message, ctx));
-    }
-    holder.append(line);
+  const v2 = (message.flags & COMPONENTS_V2) !== 0;
+  for (const component of message.components) {
+    if (component.type === 1) holder.append(actionRow(component, message, ctx));
+    else if (v2) holder.append(layout(component, message, ctx));
   }
   return holder;
+}
+
+function actionRow(row, message, ctx) {
+  const line = el("div", "action-row");
+  for (const item of row.components || []) {
+    if (item.type === 2) line.append(button(item, message, ctx));
+  }
+  return line;
+}
+
+// Components V2 (the message flag IS_COMPONENTS_V2): containers, text, sections, media galleries, separators.
+function layout(component, message, ctx) {
+  switch (component.type) {
+    case 17: {
+      const box = el("div", "v2-container", (component.components || []).map((c) => layout(c, message, ctx)));
+      if (component.accent_color != null) box.style.borderLeftColor = `#${Number(component.accent_color).toString(16).padStart(6, "0")}`;
+      return box;
+    }
+    case 10: return textDisplay(component.content || "", ctx);
+    case 9: {
+      const texts = el("div", "v2-section-text", (component.components || []).map((c) => layout(c, message, ctx)));
+      const accessory = component.accessory?.type === 2 ? button(component.accessory, message, ctx)
+        : component.accessory?.type === 11 ? galleryMedia(component.accessory, message) : null;
+      return el("div", "v2-section", [texts, accessory]);
+    }
+    case 12: return el("div", "media-gallery", (component.items || []).map((item) => galleryMedia(item, message)));
+    case 14: return el("hr", component.divider === false ? "v2-separator hidden" : "v2-separator");
+    case 1: return actionRow(component, message, ctx);
+    default: return null;
+  }
+}
+
+// Text of a V2 message: markdown, where a link to a Discord message opens that thread here.
+function textDisplay(content, ctx) {
+  const node = el("div", "v2-text", [renderMarkdown(content, ctx.names, { onChannel: ctx.onChannel })]);
+  for (const a of node.querySelectorAll("a.md-link")) {
+    const jump = JUMP_LINK.exec(a.getAttribute("href") || "");
+    if (!jump) continue;
+    a.removeAttribute("target");
+    a.addEventListener("click", (event) => { event.preventDefault(); ctx.onOpenThread(jump[1]); });
+  }
+  return node;
+}
+
+function galleryMedia(item, message) {
+  const url = resolveUrl(item.media?.url || "", message);
+  if (!url) return null;
+  const name = url.split("?")[0].split("/").pop() || "";
+  const file = { url, filename: name, content_type: item.media?.content_type, description: item.description };
+  const media = isVideo(file) ? attachment(file).querySelector("video") : attachment(file).querySelector("img, a");
+  if (media?.tagName === "VIDEO") media.autoplay = false;
+  const figure = el("figure", "gallery-item", [media]);
+  if (item.description) figure.append(el("figcaption", "", [item.description]));
+  return figure;
 }
 
 function button(item, message, ctx) {
