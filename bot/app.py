@@ -28,6 +28,7 @@ from bot.discord_ui.identify import IdentifyPacer
 from bot.discord_ui.modlog import ModLog
 from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
+from bot.discord_ui.rest_share import RestShare, alone_share
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
 from bot.generation.engine import GenerationEngine, picture_loader
@@ -83,9 +84,14 @@ def point_discord_py_at(api_base_url: str | None, gateway_url: str | None) -> No
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def edit_rate_for(settings: Settings, tuning: Tuning) -> float:
+def edit_rate_for(share: int, tuning: Tuning) -> float:
     """Progress edits per second: the tuning's, within this process's share of Discord's REST limit."""
-    return min(tuning.edit_rate, settings.rest_per_second * 0.95)
+    return min(tuning.edit_rate, share * 0.95)
+
+
+def first_rest_share(settings: Settings) -> int:
+    """This process's REST share before it has seen the others (see bot/discord_ui/rest_share.py)."""
+    return alone_share(settings.rest_per_second, settings.shard_count, settings.shard_ids)
 
 
 class VideoBot(commands.AutoShardedBot):
@@ -108,8 +114,9 @@ class VideoBot(commands.AutoShardedBot):
         tuning: Tuning = Tuning(),
         **options: Any,
     ) -> None:
-        # This process's share of Discord's global REST limit; none when a REST proxy paces it for every process.
-        self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=settings.rest_per_second)
+        # This process's share of Discord's global REST limit, which the processes of the bot split between them
+        # through the database (RestShare, from open_resources); none when a REST proxy paces it for all of them.
+        self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=first_rest_share(settings))
         if self.rest_budget is not None:
             options["http_trace"] = self.rest_budget.trace_config(lambda: discord.http.Route.BASE)
         if settings.shard_ids is not None:
@@ -164,9 +171,16 @@ class VideoBot(commands.AutoShardedBot):
         settings, tuning, resources = self.settings, self.tuning, self._resources
         self.store = await Store.connect(settings)
         resources.push_async_callback(self.store.close)
+        rest_share = None
+        if self.rest_budget is not None:
+            # Stopped after the Discord client has closed (below): its share is given back when it sends no more.
+            rest_share = RestShare(self.rest_budget, self.store.rest_sharers, self.owner_id_in_leases,
+                                   total=settings.rest_per_second, alone_share=first_rest_share(settings))
+            sharing = asyncio.create_task(rest_share.run(), name="rest-share")
+            resources.push_async_callback(_cancel_and_wait, sharing)
         shards = "as many shards as Discord recommends" if settings.shard_count is None else str(self.running_shards)
         rest = ("paced by the REST proxy" if settings.rest_proxy
-                else f"{settings.rest_per_second} requests/s of Discord's 50")
+                else f"{settings.rest_per_second} requests/s of Discord's 50, shared by the bot's processes")
         log.info("this process runs %s; job lease owner %s; Discord REST: %s", shards, self.owner_id_in_leases, rest)
         # Two pools, so that neither can starve the other: one for the video API, with a connection for
         # every stream the caps allow plus room for polls (so no request ever waits for a connection and a
@@ -196,7 +210,10 @@ class VideoBot(commands.AutoShardedBot):
             trusted_media_origins=settings.trusted_media_origins,
         )
         quotas = QuotaService(self.store, settings)
-        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(settings, tuning))
+        share = self.rest_budget.limit if self.rest_budget is not None else settings.rest_per_second
+        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(share, tuning))
+        if rest_share is not None:
+            rest_share.on_share = lambda share: editor.set_rate(edit_rate_for(share, tuning))
         resources.push_async_callback(editor.close)
         modlog = ModLog(self, self.store)
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land

@@ -8,6 +8,14 @@ discovered by a 429. This budget keeps every second's requests under the limit i
 second after it actually went out, so however late a granted request leaves (a busy event loop, a slow
 connection), no second ever holds more than `limit` sends.
 
+Within the window, grants are also spread out: no more than `burst` at once, then one every `per / limit`
+seconds. A window filled in one burst and the next window's burst a second later may reach Discord bunched
+by a slow network or a busy receiver and be seen inside one of ITS seconds (it counts arrivals, in a sliding
+window); evenly spaced sends keep that excess to the few that a delay of some tens of milliseconds can move.
+
+The limit is this process's share of the bot's; `set_limit` changes it while running (see rest_share.py,
+which splits the bot's budget between the processes sharing one token).
+
 Requests wait in priority order (see `Priority`), first come first served within a priority; the caller
 names its priority with `rest_priority(...)` around the call. Interaction callbacks and interaction
 webhooks are exempt from the global limit (Discord's docs), and so are neither counted nor held.
@@ -20,6 +28,7 @@ import collections
 import contextlib
 import heapq
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
@@ -55,9 +64,13 @@ def rest_priority(priority: Priority) -> Iterator[None]:
 class GlobalRequestBudget:
     """At most `limit` requests sent in any `per`-second window, granted by priority."""
 
-    def __init__(self, limit: int = 45, per: float = 1.0, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, limit: int = 45, per: float = 1.0, *, burst: int = 4, clock: Callable[[], float] | None = None
+    ) -> None:
         self._limit = limit
         self._per = per
+        self._burst = burst
+        self._paced_until = -math.inf  # the next grant's theoretical time (a GCRA: evenly spaced, some burst)
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()  # when granted requests went out
         self._unsent = 0  # granted, not yet sent
@@ -65,6 +78,20 @@ class GlobalRequestBudget:
         self._arrivals = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self.granted: collections.Counter[Priority] = collections.Counter()  # for benchmarks and tests
+
+    @property
+    def limit(self) -> int:
+        """Requests this process may send in any `per` seconds now."""
+        return self._limit
+
+    def set_limit(self, limit: int) -> None:
+        """Change this process's share; a smaller one holds later grants until the window is under it."""
+        if limit != self._limit:
+            self._limit = max(1, limit)
+            self._dispatch()
+
+    def _spacing(self) -> float:
+        return self._per / self._limit
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -98,16 +125,24 @@ class GlobalRequestBudget:
         now = self._now()
         while self._sent and self._sent[0] <= now - self._per:
             self._sent.popleft()
-        while self._waiting and len(self._sent) + self._unsent < self._limit:
+        spacing = self._spacing()
+        tolerance = (min(self._burst, self._limit) - 1) * spacing
+        while self._waiting and len(self._sent) + self._unsent < self._limit and now >= self._paced_until - tolerance:
             _, _, grant = heapq.heappop(self._waiting)
             if grant.done():  # its caller was cancelled while waiting
                 continue
             self._unsent += 1
+            self._paced_until = max(self._paced_until, now) + spacing
             grant.set_result(None)
-        if self._waiting and self._timer is None and self._sent:
-            # Room appears when the oldest send leaves the window.
+        if self._waiting and self._timer is None:
+            # Room appears when the oldest send leaves the window, and the pace allows the next grant.
+            wake = self._paced_until - tolerance
+            if len(self._sent) + self._unsent >= self._limit:
+                if not self._sent:
+                    return  # everything is granted and unsent: `sent` or `abandoned` dispatches again
+                wake = max(wake, self._sent[0] + self._per)
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(max(0.0, self._sent[0] + self._per - now), self._on_timer)
+            self._timer = loop.call_later(max(0.0, wake - now), self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None

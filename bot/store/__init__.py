@@ -35,6 +35,7 @@ from bot.store.postgres import PostgresDatabase
 from bot.store.quotas import Quotas
 from bot.store.schema import Migration, MigrationError, load_migrations
 from bot.store.settings import GuildSettingsRepo
+from bot.store.sharers import RestSharers, Sharer
 from bot.store.sqlite import SqliteDatabase
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Store:
         self.modlog = ModlogPosts(db)
         self.state = AppState(db)
         self.leases = Leases(db)
+        self.rest_sharers = RestSharers(db)
 
     @classmethod
     async def connect(cls, settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
@@ -114,6 +116,8 @@ __all__ = [
     "ModlogPost",
     "QuotaPolicy",
     "Reservation",
+    "RestSharers",
+    "Sharer",
     "Shown",
     "Store",
     "Turn",

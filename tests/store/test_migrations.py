@@ -44,6 +44,7 @@ EXPECTED_TABLES = {
     "allowed_channels": ["guild_id", "channel_id"],
     "modlog_posts": ["job_id", "channel_id", "message_id"],
     "app_state": ["key", "value"],
+    "rest_sharers": ["owner", "joined_at", "seen_at"],
 }
 
 # The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period,
@@ -53,6 +54,7 @@ EXPECTED_INDEXES = {
     "turns_by_parent": ("turns", ["parent_id"]),
     "turns_by_message": ("turns", ["discord_message_id"]),
     "jobs_unfinished": ("jobs", ["status"]),
+    "jobs_unfinished_by_id": ("jobs", ["id"]),
     "jobs_by_user": ("jobs", ["guild_id", "user_id", "status"]),
     "jobs_by_message": ("jobs", ["message_id"]),
     "jobs_by_owner": ("jobs", ["owner"]),
