@@ -88,6 +88,8 @@ class GlobalRequestBudget:
         """Change this process's share; a smaller one holds later grants until the window is under it."""
         if limit != self._limit:
             self._limit = max(1, limit)
+            # The pace restarts at the new spacing (the window alone bounds what the old pace had granted).
+            self._paced_until = min(self._paced_until, self._now() + self._spacing())
             self._dispatch()
 
     def _spacing(self) -> float:
