@@ -82,16 +82,16 @@ async def start_bot(discord: dict[str, Any], vendor: dict[str, Any], database: s
         )
 
 
-async def wait_for(http: aiohttp.ClientSession, url: str, done: Any, *, timeout: float, what: str,
+async def wait_for(http: aiohttp.ClientSession, url: str, done: Any, *, within: float, what: str,
                    every: float = 1.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         async with http.get(url) as response:
             state = await response.json()
         if done(state):
             return state
         if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for {what}: {state}")
+            raise TimeoutError(f"waited {within:.0f} s for {what}: {state}")
         await asyncio.sleep(every)
 
 
@@ -110,7 +110,7 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
                 for shard in range(shards):
                     bots.append(await start_bot(discord, vendor, database, Path(folder), shard=shard, shards=shards,
                                                 n=n, settings=settings))
-                await wait_for(http, f"{control}/ready", lambda s: s["ready"], timeout=120, what="every shard")
+                await wait_for(http, f"{control}/ready", lambda s: s["ready"], within=120, what="every shard")
                 await asyncio.sleep(3)  # the REST shares settle (a newcomer waits two seconds for room)
                 before = {p.pid: (cpu_seconds(p.pid), memory_mb(p.pid)[0]) for p in bots}
                 xacts = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
@@ -196,6 +196,11 @@ def report(r: dict[str, Any]) -> None:
         f"{r['memory_bytes_per_job'] / 1024:.0f} KiB / {r['db_transactions_per_job']:.1f}")
 
 
+def append_result(path: Path, result: dict[str, Any]) -> None:
+    existing = json.loads(path.read_text()) if path.exists() else []
+    path.write_text(json.dumps([*existing, result], indent=1))
+
+
 async def main(args: argparse.Namespace) -> None:
     url = os.environ.get(POSTGRES_URL, "").strip()
     if not url:
@@ -208,8 +213,7 @@ async def main(args: argparse.Namespace) -> None:
         report(result)
         results.append(result)
         if args.json:
-            existing = json.loads(Path(args.json).read_text()) if Path(args.json).exists() else []
-            Path(args.json).write_text(json.dumps([*existing, result], indent=1))
+            append_result(Path(args.json), result)
 
 
 def cli() -> None:
