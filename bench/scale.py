@@ -49,6 +49,15 @@ async def start_standin(role: str, *args: str) -> tuple[asyncio.subprocess.Proce
     return process, json.loads(line)
 
 
+async def profile(pid: int, out: Path, seconds: float) -> asyncio.subprocess.Process:
+    """py-spy sampling a bot process from the asks on (collapsed stacks; bench/profile_summary.py reads them)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200",
+        "--format", "raw", "-o", str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
@@ -115,6 +124,8 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
                 before = {p.pid: (cpu_seconds(p.pid), memory_mb(p.pid)[0]) for p in bots}
                 xacts = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
                 xact_before = int(await admin.fetchval(xacts))
+                profilers = [await profile(p.pid, Path(args.profile) / f"n{n}-shard{k}.txt", args.profile_seconds)
+                             for k, p in enumerate(bots)] if args.profile else []
                 async with http.post(f"{control}/drive") as response:
                     await response.json()
                 began = time.monotonic()
@@ -131,6 +142,8 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
                         break
                     await asyncio.sleep(2)
                 wall = time.monotonic() - began
+                for profiler in profilers:
+                    await profiler.wait()
                 after = {p.pid: (cpu_seconds(p.pid), *memory_mb(p.pid)) for p in bots}
                 transactions = int(await admin.fetchval(xacts)) - xact_before
                 async with http.get(f"{control}/report") as response:
@@ -229,6 +242,8 @@ def cli() -> None:
     parser.add_argument("--video-mb", type=float, default=1.0, help="size of each finished video")
     parser.add_argument("--servers-per-shard", type=int, default=4)
     parser.add_argument("--json", help="append each run's figures to this file (bench/cost_curves.py reads it)")
+    parser.add_argument("--profile", metavar="DIR", help="sample each bot process with py-spy (pip install py-spy)")
+    parser.add_argument("--profile-seconds", type=float, default=5.0, help="how long, from the asks on")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a bot setting (repeatable)")
     asyncio.run(main(parser.parse_args()))
 
