@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.sharding import Shards
+from bot.discord_ui.acknowledge import command_received
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
 from bot.discord_ui.global_pause import GlobalPause
@@ -265,6 +266,11 @@ class VideoBot(commands.AutoShardedBot):
         # and each server's upload limit is known when an adopted video is delivered. Renewing starts at once.
         await self.wait_until_ready()
         self.runner.adopt_for(self.running_shards)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction":  # parsed from the gateway: its acknowledgement goes before other work
+            command_received(self, args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.store.database import Database, Row, at, from_epoch
@@ -211,6 +212,21 @@ class Jobs:
             (up_to_id if up_to_id is not None else 2**63 - 1,),
         )
         return [job_from_row(row) for row in rows]
+
+    async def places_in_line(self, job_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+        """Where each of `job_ids` still waiting stands in the one line of every process sharing the database:
+        (its place among all the jobs waiting, its place among its server's), oldest first. A job waits from
+        when its progress message is up until it starts (`queued`, with a message)."""
+        if not job_ids:
+            return {}
+        marks = ", ".join("?" for _ in job_ids)
+        rows = await self._db.fetch_all(
+            "SELECT id, in_bot, in_server FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS in_bot,"
+            " ROW_NUMBER() OVER (PARTITION BY guild_id ORDER BY id) AS in_server FROM jobs"
+            f" WHERE status = 'queued' AND message_id IS NOT NULL) AS line WHERE id IN ({marks})",
+            tuple(job_ids),
+        )
+        return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
 
     async def generating(self, *, guild_id: int | None = None, user_id: int | None = None) -> int:
         """Videos generating now, counted across every process sharing the database: all of them, a server's,
