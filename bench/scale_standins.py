@@ -76,7 +76,6 @@ class Launch:
                 guild.add_member(user)
                 self.asks.append((user, channels[k // MEMBERS_PER_CHANNEL]))
         self.interactions: list[InteractionRecord] = []
-        self.endings: Endings | None = None
         self.task: asyncio.Task[None] | None = None
 
     def ready(self) -> bool:
@@ -85,16 +84,18 @@ class Launch:
         return connected and any(r.method == "PUT" and "/commands" in r.path for r in fake.requests)
 
     async def drive(self) -> None:
+        # Nothing here waits on the interactions (a waiter per interaction would re-check on every change of
+        # the stand-in and take its event loop from the requests it measures): `progress` looks when asked.
         self.interactions = list(await asyncio.gather(*(
             self.fake.slash(user, channel, "video", prompt=f"scale video {k}")
             for k, (user, channel) in enumerate(self.asks)
         )))
-        posts = await asyncio.gather(*(i.wait_done(timeout=600) for i in self.interactions), return_exceptions=True)
-        self.endings = Endings(self.fake, [p.id for p in posts if not isinstance(p, BaseException)])
 
     def progress(self) -> dict[str, Any]:
         acked = sum(1 for i in self.interactions if i.response is not None)
-        return {"asked": len(self.interactions), "acked": acked, "ended": self.endings() if self.endings else 0}
+        posts = [i.original_message_id for i in self.interactions if i.original_message_id and not i.loading]
+        ended = Endings(self.fake, [p for p in posts if p is not None])()
+        return {"asked": len(self.interactions), "acked": acked, "posted": len(posts), "ended": ended}
 
     def report(self) -> dict[str, Any]:
         fake = self.fake
