@@ -13,6 +13,11 @@ seconds. A window filled in one burst and the next window's burst a second later
 by a slow network or a busy receiver and be seen inside one of ITS seconds (it counts arrivals, in a sliding
 window); evenly spaced sends keep that excess to the few that a delay of some tens of milliseconds can move.
 
+Discord is the judge of the window, not this process: if sends still reach it bunched enough to draw a global
+429 (a congested network, or a stand-in starved of CPU), the pace drops to `SLOWDOWN` of the limit at once
+and climbs back by `RECOVERY` of it a second (never below `FLOOR`): the headroom grows to what the path
+needs, and returns when it no longer does.
+
 The limit is this process's share of the bot's; `set_limit` changes it while running (see rest_share.py,
 which splits the bot's budget between the processes sharing one token).
 
@@ -33,6 +38,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
 from types import SimpleNamespace
+from typing import Final
 
 import aiohttp
 
@@ -61,6 +67,11 @@ def rest_priority(priority: Priority) -> Iterator[None]:
         _priority.reset(token)
 
 
+SLOWDOWN: Final = 0.8  # the pace after a global 429, as a share of the pace before it
+RECOVERY: Final = 0.02  # share of the limit regained per second without one
+FLOOR: Final = 0.5  # the slowest pace, as a share of the limit
+
+
 class GlobalRequestBudget:
     """At most `limit` requests sent in any `per`-second window, granted by priority."""
 
@@ -77,7 +88,11 @@ class GlobalRequestBudget:
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap of (priority, arrival, grant)
         self._arrivals = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self._pace = 1.0  # share of the limit in use: below 1 for a while after a global 429
+        self._pace_at = -math.inf  # when `_pace` was last brought up to date
+        self._slowed_at = -math.inf  # when the last global 429 slowed it
         self.granted: collections.Counter[Priority] = collections.Counter()  # for benchmarks and tests
+        self.refusals = 0  # global 429s met (for logs and benchmarks)
 
     @property
     def limit(self) -> int:
@@ -92,8 +107,26 @@ class GlobalRequestBudget:
             self._paced_until = min(self._paced_until, self._now() + self._spacing())
             self._dispatch()
 
+    def pace_now(self) -> int:
+        """Requests to send in any `per` seconds now: the limit, less for a while after a global 429."""
+        now = self._now()
+        if self._pace < 1.0:
+            self._pace = min(1.0, self._pace + RECOVERY * (now - self._pace_at))
+        self._pace_at = now
+        return max(1, int(self._limit * self._pace))
+
+    def refused_globally(self) -> None:
+        """Discord answered a global 429: slow down (once per window, however many were refused together)."""
+        self.refusals += 1
+        now = self._now()
+        if now - self._slowed_at < self._per:
+            return
+        self._slowed_at = now
+        self.pace_now()
+        self._pace = max(FLOOR, self._pace * SLOWDOWN)
+
     def _spacing(self) -> float:
-        return self._per / self._limit
+        return self._per / self.pace_now()
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -127,9 +160,10 @@ class GlobalRequestBudget:
         now = self._now()
         while self._sent and self._sent[0] <= now - self._per:
             self._sent.popleft()
-        spacing = self._spacing()
-        tolerance = (min(self._burst, self._limit) - 1) * spacing
-        while self._waiting and len(self._sent) + self._unsent < self._limit and now >= self._paced_until - tolerance:
+        limit = self.pace_now()
+        spacing = self._per / limit
+        tolerance = (min(self._burst, limit) - 1) * spacing
+        while self._waiting and len(self._sent) + self._unsent < limit and now >= self._paced_until - tolerance:
             _, _, grant = heapq.heappop(self._waiting)
             if grant.done():  # its caller was cancelled while waiting
                 continue
@@ -139,7 +173,7 @@ class GlobalRequestBudget:
         if self._waiting and self._timer is None:
             # Room appears when the oldest send leaves the window, and the pace allows the next grant.
             wake = self._paced_until - tolerance
-            if len(self._sent) + self._unsent >= self._limit:
+            if len(self._sent) + self._unsent >= limit:
                 if not self._sent:
                     return  # everything is granted and unsent: `sent` or `abandoned` dispatches again
                 wake = max(wake, self._sent[0] + self._per)
@@ -186,7 +220,17 @@ class GlobalRequestBudget:
                 else:
                     self.abandoned()
 
+        async def on_request_end(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+        ) -> None:
+            headers = params.response.headers
+            if params.response.status == 429 and (
+                headers.get("X-RateLimit-Global") == "true" or headers.get("X-RateLimit-Scope") == "global"
+            ):
+                self.refused_globally()
+
         trace.on_request_start.append(on_request_start)
+        trace.on_request_end.append(on_request_end)
         trace.on_request_headers_sent.append(on_request_headers_sent)
         trace.on_request_exception.append(on_request_exception)
         return trace

@@ -102,3 +102,20 @@ async def test_a_smaller_share_holds_grants_until_the_window_is_under_it() -> No
     budget.set_limit(8)  # given more, it may send again at once
     await asyncio.wait_for(waiting, 1.0)
     assert budget.limit == 8
+
+
+async def test_a_global_429_slows_the_pace_which_then_recovers() -> None:
+    # The budget kept its count, yet Discord saw a bunch: the path needs more headroom, for a while.
+    now = [100.0]
+    budget = GlobalRequestBudget(limit=40, per=1.0, clock=lambda: now[0])
+    assert budget.pace_now() == 40
+    budget.refused_globally()
+    budget.refused_globally()  # refused together with the first: one slowdown, not two
+    assert budget.pace_now() == 32
+    now[0] += 1.5
+    budget.refused_globally()  # still bunched a window later: slower again
+    assert budget.pace_now() == 26  # (0.8 + 1.5 s of recovery) × 0.8 of 40
+    now[0] += 5
+    assert budget.pace_now() == 30  # two per cent of the limit regained each second
+    now[0] += 60
+    assert budget.pace_now() == 40 and budget.refusals == 3
