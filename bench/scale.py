@@ -181,6 +181,8 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
         "memory_bytes_per_job": sum(p["peak_rss_mb"] - p["rss_before_mb"] for p in processes) * 1024 * 1024 / n,
         "db_transactions_per_job": transactions / n,
         "counted_requests": seen["counted_requests"],
+        "standin_lag_p99_ms": seen["lag_p99"] * 1000, "standin_lag_max_ms": seen["lag_max"] * 1000,
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -205,6 +207,8 @@ def report(r: dict[str, Any]) -> None:
     for k, p in enumerate(r["processes"]):
         row(f"shard {k}: CPU, RSS now / peak", f"{p['cpu_s']:.1f} s, {p['rss_mb']:.0f} / {p['peak_rss_mb']:.0f} MB")
     row("PostgreSQL connections (peak, all processes)", str(r["pg_connections_peak"]))
+    row("stand-in Discord's own loop lag p99 / max", f"{r['standin_lag_p99_ms']:.0f} / {r['standin_lag_max_ms']:.0f} ms"
+        f" (machine load average {r['load_average']:.1f} on {os.cpu_count()} cores)")
     row("per job: CPU / memory / DB transactions", f"{r['cpu_ms_per_job']:.1f} ms / "
         f"{r['memory_bytes_per_job'] / 1024:.0f} KiB / {r['db_transactions_per_job']:.1f}")
 

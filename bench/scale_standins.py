@@ -77,6 +77,7 @@ class Launch:
                 self.asks.append((user, channels[k // MEMBERS_PER_CHANNEL]))
         self.interactions: list[InteractionRecord] = []
         self.task: asyncio.Task[None] | None = None
+        self.lag_task: asyncio.Task[None] | None = None
 
     def ready(self) -> bool:
         fake = self.fake
@@ -126,11 +127,27 @@ class Launch:
         }
 
 
+class LoopLag:
+    """How late this process's event loop wakes up: when the stand-in itself is starved of CPU, every time it
+    stamps (an acknowledgement's arrival, a request in the sliding window) is late by as much."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+
+    async def run(self, every: float = 0.05) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(every)
+            self.lags.append(loop.time() - before - every)
+
+
 async def serve_discord(shards: str, members: str, servers_per_shard: str) -> None:
     logging.basicConfig(level=logging.ERROR)
     fake = FakeDiscord(rate_limits=RateLimits(), fail_on_429=False)
     await fake.start()
     launch = Launch(fake, int(shards), int(members), int(servers_per_shard))
+    lag = LoopLag()
     app = web.Application()
 
     async def ready(request: web.Request) -> web.Response:
@@ -138,13 +155,16 @@ async def serve_discord(shards: str, members: str, servers_per_shard: str) -> No
 
     async def drive(request: web.Request) -> web.Response:
         launch.task = asyncio.create_task(launch.drive())
+        lag.lags.clear()
+        launch.lag_task = asyncio.create_task(lag.run())
         return web.json_response({"asking": len(launch.asks)})
 
     async def progress(request: web.Request) -> web.Response:
         return web.json_response(launch.progress())
 
     async def report(request: web.Request) -> web.Response:
-        return web.json_response(launch.report())
+        return web.json_response({**launch.report(), "lag_p99": percentile(lag.lags, 99),
+                                  "lag_max": max(lag.lags, default=0.0)})
 
     app.router.add_get("/ready", ready)
     app.router.add_post("/drive", drive)
