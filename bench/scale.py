@@ -126,7 +126,7 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
                 xact_before = int(await admin.fetchval(xacts))
                 profilers = [await profile(p.pid, Path(args.profile) / f"n{n}-shard{k}.txt", args.profile_seconds)
                              for k, p in enumerate(bots)] if args.profile else []
-                async with http.post(f"{control}/drive") as response:
+                async with http.post(f"{control}/drive", params={"ramp": str(args.ramp)}) as response:
                     await response.json()
                 began = time.monotonic()
                 peak_connections, samples = 0, 0
@@ -170,7 +170,7 @@ async def run(n: int, shards: int, args: argparse.Namespace, server: PostgresSer
         for pid in before
     ]
     return {
-        "n": n, "shards": shards, "stream_s": stream, "video_mb": args.video_mb, "wall_s": wall,
+        "n": n, "shards": shards, "stream_s": stream, "ramp_s": args.ramp, "video_mb": args.video_mb, "wall_s": wall,
         "completed": seen["completed"], "lost": n - seen["completed"], "failed": seen["failed"],
         "rate_limited": seen["rate_limited"], "busiest_second": seen["busiest_second"],
         "ack_p50_ms": seen["ack_p50"] * 1000, "ack_p99_ms": seen["ack_p99"] * 1000, "acked": seen["acked"],
@@ -197,7 +197,8 @@ def report(r: dict[str, Any]) -> None:
     def row(label: str, value: str) -> None:
         print(f"  {label:<46} {value}")
 
-    print(f"\nN = {r['n']} over {r['shards']} shard process(es); streams of {r['stream_s']:g} s, "
+    print(f"\nN = {r['n']} over {r['shards']} shard process(es), asked over {r['ramp_s']:g} s; streams of "
+          f"{r['stream_s']:g} s, "
           f"{r['video_mb']:g} MB videos; {r['wall_s']:.0f} s from the asks to the last ending")
     row("completed / lost (of which failed)", f"{r['completed']} / {r['lost']} ({r['failed']})")
     row("429 responses (busiest sliding second)", f"{r['rate_limited']} ({r['busiest_second']} counted requests)")
@@ -244,6 +245,8 @@ def cli() -> None:
     parser.add_argument("runs", nargs="*", default=["500:1", "2000:4"], help="N:K, N videos over K shard processes")
     parser.add_argument("--stream", type=float, default=20.0, help="seconds each video streams at the vendor")
     parser.add_argument("--video-mb", type=float, default=1.0, help="size of each finished video")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds over which the members ask (0: all in the same instant)")
     parser.add_argument("--servers-per-shard", type=int, default=4)
     parser.add_argument("--json", help="append each run's figures to this file (bench/cost_curves.py reads it)")
     parser.add_argument("--profile", metavar="DIR", help="sample each bot process with py-spy (pip install py-spy)")

@@ -84,13 +84,22 @@ class Launch:
         connected = all((s, self.shards) in fake.gateway.shards for s in range(self.shards))
         return connected and any(r.method == "PUT" and "/commands" in r.path for r in fake.requests)
 
-    async def drive(self) -> None:
+    async def drive(self, ramp: float) -> None:
+        """Every member asks: all in the same instant, or evenly over `ramp` seconds (one process stands in for
+        Discord here, and its event loop, not the bot, is what a burst of thousands first overwhelms)."""
         # Nothing here waits on the interactions (a waiter per interaction would re-check on every change of
         # the stand-in and take its event loop from the requests it measures): `progress` looks when asked.
-        self.interactions = list(await asyncio.gather(*(
-            self.fake.slash(user, channel, "video", prompt=f"scale video {k}")
-            for k, (user, channel) in enumerate(self.asks)
-        )))
+        slices = max(1, int(ramp / 0.05))
+        per_slice = math.ceil(len(self.asks) / slices)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        for s in range(slices):
+            batch = self.asks[s * per_slice:(s + 1) * per_slice]
+            self.interactions += await asyncio.gather(*(
+                self.fake.slash(user, channel, "video", prompt=f"scale video {k}") for k, (user, channel) in
+                enumerate(batch, start=s * per_slice)
+            ))
+            await asyncio.sleep(max(0.0, began + (s + 1) * 0.05 - loop.time()))
 
     def progress(self) -> dict[str, Any]:
         acked = sum(1 for i in self.interactions if i.response is not None)
@@ -154,7 +163,7 @@ async def serve_discord(shards: str, members: str, servers_per_shard: str) -> No
         return web.json_response({"ready": launch.ready()})
 
     async def drive(request: web.Request) -> web.Response:
-        launch.task = asyncio.create_task(launch.drive())
+        launch.task = asyncio.create_task(launch.drive(float(request.query.get("ramp", "0"))))
         lag.lags.clear()
         launch.lag_task = asyncio.create_task(lag.run())
         return web.json_response({"asking": len(launch.asks)})
