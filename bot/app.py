@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import aiohttp
@@ -41,13 +42,16 @@ from bot.media.prepare import MediaPreparer
 from bot.media.processes import MediaProcesses
 from bot.media.workspace import MediaWorkspace
 from bot.quotas.admission import QuotaService
+from bot.quotas.keys import ServerKeys
 from bot.quotas.moderation import Moderation
+from bot.quotas.spending import Spending
 from bot.store import Store
 from bot.videoapi import VideoAPI
+from bot.views.status import StatusView
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings")
+EXTENSIONS: Final[tuple[str, ...]] = ("cogs.video", "cogs.quota", "cogs.settings", "cogs.status")
 DISCORD_CONNECTIONS: Final = 64  # REST connections to Discord (and the gateway's), reused
 API_CONNECTIONS_FOR_QUERIES: Final = 16  # task polls and image-task creations, beside the streams
 # Finished videos delivered at once (downloaded to disk, fitted, uploaded from disk): bounds the media pool and
@@ -140,6 +144,7 @@ class VideoBot(commands.AutoShardedBot):
         self.owner_id_in_leases = new_owner_id()
         self._identify = IdentifyPacer(self._max_concurrency)
         self._resources = contextlib.AsyncExitStack()
+        self.started_at = datetime.now(UTC)  # for the uptime /videobot status shows
 
     @property
     def runs_shard_zero(self) -> bool:
@@ -211,12 +216,13 @@ class VideoBot(commands.AutoShardedBot):
             trusted_media_origins=settings.trusted_media_origins,
         )
         quotas = QuotaService(self.store, settings)
+        keys = ServerKeys(self.store, settings.server_key_secret)
         share = self.rest_budget.limit if self.rest_budget is not None else settings.rest_per_second
         editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(share, tuning))
         if rest_share is not None:
             rest_share.on_share = lambda share: editor.set_rate(edit_rate_for(share, tuning))
         resources.push_async_callback(editor.close)
-        modlog = ModLog(self, self.store)
+        modlog = ModLog(self, self.store, costs=Spending(self.store))
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
         # Downloads and re-encodes go to disk beside the database (not a /tmp that may live in memory), in a
         # directory of this process's own; what a crashed run left there is removed as it opens. The workers
@@ -243,12 +249,14 @@ class VideoBot(commands.AutoShardedBot):
             caps=Caps(settings.max_jobs_global, settings.max_jobs_per_guild),
             history_max_turns=settings.history_max_turns,
             lease=LeaseTerms(self.owner_id_in_leases, settings.job_lease_timeout, tuning.line_retry),
+            vendor_key=keys.key_for,
         )
         resources.push_async_callback(self.runner.shutdown)  # jobs stop, released for the next process to adopt
         self.runner.keep_leases()
         self.runner.on_job_started(modlog.job_started)
         self.runner.on_job_ended(modlog.job_ended)
         videos = VideoService(self.store, quotas, self.runner, settings)
+        spending = Spending(self.store)
         self.services = Services(
             settings=settings,
             videos=videos,
@@ -256,7 +264,10 @@ class VideoBot(commands.AutoShardedBot):
             quotas=quotas,
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
-            finished=FinishedVideos(self.store, video_api, settings.provider),
+            finished=FinishedVideos(self.store, video_api, settings.provider, vendor_key=keys.key_for),
+            keys=keys,
+            spending=spending,
+            status=StatusView(self.store, settings, keys, spending),
         )
         adopting = asyncio.create_task(self._lease_when_ready(), name="adopt-when-ready")
         resources.push_async_callback(_cancel_and_wait, adopting)

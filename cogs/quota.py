@@ -23,6 +23,7 @@ from bot.discord_ui.moderation_render import (
     usage_text,
 )
 from bot.discord_ui.moderators import ModeratorGroup, reply
+from bot.discord_ui.money_render import with_spend
 from bot.discord_ui.services import Services, services_of
 from bot.quotas.moderation import Target
 
@@ -137,7 +138,10 @@ class QuotaCog(commands.Cog, name="Quotas"):
         async def top(interaction: discord.Interaction, period: str | None = None) -> None:
             assert interaction.guild is not None
             board = await moderation.top(interaction.guild.id, _period(period))
-            await reply(interaction, top_text(board))
+            spending = self.services.spending  # money beside the units: what the period cost, and whose videos
+            spent = await spending.of_server(interaction.guild.id, board.since)
+            members = await spending.of_members(interaction.guild.id, board.since, [r.user_id for r in board.top])
+            await reply(interaction, with_spend(top_text(board), members, spent, board.period))
 
         @group.command(name="cost", description="Set how many units one video with a model costs")
         @app_commands.describe(model="Which model", units="Units per video (default 1)")

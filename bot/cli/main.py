@@ -125,7 +125,7 @@ def _run(settings: Settings) -> int:
     from bot.core.logs import setup_logging  # noqa: PLC0415
 
     secrets = (
-        settings.discord_token.reveal(), settings.video_api_key.reveal(),
+        settings.discord_token.reveal(), settings.video_api_key.reveal(), settings.server_key_secret.reveal(),
         *database_url_secrets(settings.database_url.reveal()),
     )
     setup_logging(settings.log_level, secrets=secrets)

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from bot.core.money import PriceTable
 from bot.core.profile_schema import ProfileError, merge_profiles, read_profile
 
 __all__ = [
@@ -110,6 +111,8 @@ class ProviderProfile:
     image_transport: ImageTransport
     raw_data_url: str | None  # with {task_id}: where a chat-made task's Raw Data answers
     raw_data_hosts: tuple[str, ...]  # hosts whose Raw Data links (https) a transcript may point at
+    # What one video of each model costs at the vendor ([prices]).
+    prices: PriceTable = dataclasses.field(default_factory=PriceTable)
 
     @property
     def model_names(self) -> tuple[str, ...]:
@@ -205,4 +208,5 @@ def _build(data: Mapping[str, Any]) -> ProviderProfile:
         image_transport=data["image_transport"],
         raw_data_url=data["raw_data"]["url"],
         raw_data_hosts=tuple(data["raw_data"]["hosts"]),
+        prices=PriceTable.of(data["prices"]["currency"], data["prices"]["per_video"]),
     )

@@ -12,7 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 from dotenv import dotenv_values
 
 from bot.core.catalog import DEFAULT_PROVIDER, ProfileError, ProviderProfile, load_profile
+from bot.core.money import PriceTable
+from bot.core.operator_settings import read_operator_settings
 from bot.core.periods import PERIODS, Period
+from bot.core.secret import Secret
 from bot.core.sharding import parse_shard_ids
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
@@ -39,33 +42,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-class Secret:
-    """A string that never shows itself in repr, str, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The real value, for the one place that must send it."""
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')" if self._value else "Secret('')"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +86,11 @@ class Settings:
     simulate: bool = field(default=False)
     # The reseller family spoken to: models, how options and pictures reach it, how tasks are recovered.
     provider: ProviderProfile = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER))
+    # The operator's side (bot/core/operator_settings.py): what one video of each model costs (the profile's
+    # [prices], VIDEO_PRICES over them), the key sealing servers' own API keys, who owns the bot besides its owner.
+    prices: PriceTable = field(default_factory=lambda: load_profile(DEFAULT_PROVIDER).prices)
+    server_key_secret: Secret = field(default_factory=lambda: Secret(""))
+    owner_ids: frozenset[int] = frozenset()
 
 
 def load_settings(
@@ -215,6 +196,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         rest_proxy=rest_proxy,
         simulate=simulate,
         provider=provider,
+        **read_operator_settings(env, provider),
     )
 
 

@@ -10,6 +10,16 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # discord.py logs request bodies and webhook URLs (which embed interaction tokens) at DEBUG.
 _NEVER_DEBUG = ("discord.http", "discord.webhook", "discord.gateway")
 
+# Secrets learnt while the bot runs (a server's own video API key, once it is set or read), scrubbed like those
+# given at start-up by every RedactSecrets filter.
+_LEARNT: set[str] = set()
+
+
+def register_secret(secret: str) -> None:
+    """Scrub `secret` from every log record from now on (short strings are ignored: they would mangle logs)."""
+    if len(secret) >= 8:
+        _LEARNT.add(secret)
+
 
 class RedactSecrets(logging.Filter):
     """Replace any secret that reaches a log record, whatever logger or library produced it."""
@@ -19,11 +29,12 @@ class RedactSecrets(logging.Filter):
         self._secrets = tuple(s for s in secrets if len(s) >= 8)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        secrets = (*self._secrets, *_LEARNT)
+        if not secrets:
             return True
         message = record.getMessage()
         redacted = message
-        for secret in self._secrets:
+        for secret in secrets:
             redacted = redacted.replace(secret, "********")
         if redacted != message:
             record.msg, record.args = redacted, None

@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.core.money import is_currency, parse_amount
+
 __all__ = ["ProfileError", "merge_profiles", "read_profile"]
 
 _TOP_KEYS = frozenset(
     {"name", "description", "base_url", "default_models", "image_transport", "phrases", "raw_data", "models",
-     "drop_models"}
+     "drop_models", "prices"}
 )
 _MODEL_KEYS = frozenset(
     {"name", "label", "route", "request_model", "orientations", "durations", "sizes", "image", "options",
@@ -104,7 +106,31 @@ def read_profile(data: Mapping[str, Any]) -> dict[str, Any]:
         "phrases": phrases,
         "raw_data": {"url": raw_url, "hosts": _strings(raw_data, "hosts", "[raw_data]", default=[])},
         "models": models,
+        "prices": _prices(data.get("prices", {}), names),
     }
+
+
+def _prices(data: Any, names: list[str]) -> dict[str, Any]:
+    """[prices]: `currency` and `per_video`, each price an exact decimal written as a string ("0.15"), never a
+    TOML float. Prices of models the profile does not describe are left out (a preset's table survives a file
+    that drops some of its models)."""
+    _require(isinstance(data, Mapping), "has a [prices] that is not a table")
+    _known_keys(data, frozenset({"currency", "per_video"}), "[prices]")
+    currency = data.get("currency", "USD")
+    _require(isinstance(currency, str) and is_currency(currency),
+             f"has a [prices] currency '{currency}' that is not a three-letter code like USD")
+    per_video = data.get("per_video", {})
+    _require(isinstance(per_video, Mapping), "has a [prices] per_video that is not a table")
+    prices: dict[str, int] = {}
+    for model, text in per_video.items():
+        _require(isinstance(text, str), f"prices {model} with {text!r}; write the amount as a string, like \"0.15\"")
+        try:
+            micros = parse_amount(text)
+        except ValueError as exc:
+            raise ProfileError(f"prices {model} with {exc}") from None
+        if model in names:
+            prices[model] = micros
+    return {"currency": currency, "per_video": prices}
 
 
 def _phrases(data: Any) -> dict[str, Any]:

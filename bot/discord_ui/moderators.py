@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.core.errors import BotError
+from bot.discord_ui.services import Services
 
 
 class NotModerator(BotError, app_commands.CheckFailure):
@@ -30,10 +32,45 @@ class ModeratorGroup(app_commands.Group):
         self.refusal = refusal
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Refuse anyone without Manage Server, whatever the server's command permissions say."""
-        if not interaction.permissions.manage_guild:
-            raise NotModerator(self.refusal)
+        """Refuse anyone without Manage Server, whatever the server's command permissions say.
+
+        A command may say, in its `extras`, its own refusal (`refusal`) and that the bot's owner may use it
+        anywhere (`owner_too`)."""
+        if interaction.permissions.manage_guild:
+            return True
+        extras = interaction.command.extras if interaction.command is not None else {}
+        if extras.get("owner_too") and await is_bot_owner(interaction):
+            return True
+        raise NotModerator(extras.get("refusal", self.refusal))
+
+
+class ModeratorSubgroup(app_commands.Group):
+    """A group inside a ModeratorGroup (`/videobot key …`): discord.py checks only a command's direct parent,
+    so the subgroup refuses members without Manage Server itself."""
+
+    def __init__(self, *, name: str, description: str, refusal: str) -> None:
+        super().__init__(name=name, description=description)
+        self.refusal = refusal
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse anyone without Manage Server."""
+        require_moderator(interaction, self.refusal)
         return True
+
+
+def require_moderator(interaction: discord.Interaction, refusal: str) -> None:
+    """Raise NotModerator (the member reads `refusal`) unless the user has Manage Server here."""
+    if not interaction.permissions.manage_guild:
+        raise NotModerator(refusal)
+
+
+async def is_bot_owner(interaction: discord.Interaction) -> bool:
+    """Whether the user owns the bot: the application's owner (or a member of its team), or one of OWNER_IDS."""
+    client = interaction.client
+    services = getattr(client, "services", None)
+    if isinstance(services, Services) and interaction.user.id in services.settings.owner_ids:
+        return True
+    return isinstance(client, commands.Bot | commands.AutoShardedBot) and await client.is_owner(interaction.user)
 
 
 async def reply(interaction: discord.Interaction, text: str) -> None:

@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.discord_ui.moderation_render import generation_line
+from bot.discord_ui.money_render import cost_suffix
 from bot.discord_ui.ratelimit import Priority, rest_priority
+from bot.quotas.spending import Spending
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -23,9 +25,12 @@ log = logging.getLogger(__name__)
 class ModLog:
     """The moderator log of every server; owns the background tasks that post to it."""
 
-    def __init__(self, client: discord.Client, store: Store, *, drain_timeout: float = 2.0) -> None:
+    def __init__(
+        self, client: discord.Client, store: Store, *, drain_timeout: float = 2.0, costs: Spending | None = None
+    ) -> None:
         self._client = client
         self._store = store
+        self._costs = costs  # what a finished video cost, added to its line
         self._drain_timeout = drain_timeout
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_for_job: dict[int, asyncio.Task[None]] = {}
@@ -99,24 +104,26 @@ class ModLog:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         return await channel.send(text)
 
-    async def _post_started(self, job: Job) -> None:
+    async def _post_started(self, job: Job, line: str | None = None) -> None:
         channel_id = await self._channel_of(job.guild_id)
         if channel_id is None:
             return
-        message = await self._send(job.guild_id, channel_id, generation_line(job))
+        message = await self._send(job.guild_id, channel_id, line or generation_line(job))
         await self._store.modlog.remember(job.id, channel_id, message.id)
 
     async def _post_ended(self, job: Job) -> None:
+        cost = await self._costs.of_job(job) if self._costs is not None else None
+        line = generation_line(job) + cost_suffix(cost)
         post = await self._store.modlog.of_job(job.id)
         if post is not None:
             channel = self._client.get_partial_messageable(post.channel_id, guild_id=job.guild_id)
             try:
-                await channel.get_partial_message(post.message_id).edit(content=generation_line(job))
+                await channel.get_partial_message(post.message_id).edit(content=line)
                 return
             except discord.NotFound:
                 pass  # someone deleted the line: post it again below
         # No line yet: the log was turned on while the job ran, or its first post was lost in a restart.
-        await self._post_started(job)
+        await self._post_started(job, line)
 
     async def _post_change(self, guild_id: int, line: str, also_channel_id: int | None) -> None:
         targets = {await self._channel_of(guild_id), also_channel_id}

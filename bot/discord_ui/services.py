@@ -12,7 +12,10 @@ from bot.discord_ui.starter import VideoStarter
 from bot.generation.finished import FinishedVideos
 from bot.generation.service import VideoService
 from bot.quotas.admission import QuotaService
+from bot.quotas.keys import ServerKeys
 from bot.quotas.moderation import Moderation
+from bot.quotas.spending import Spending
+from bot.views.status import StatusView
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,9 @@ class Services:
     moderation: Moderation
     modlog: ModLog
     finished: FinishedVideos  # Refresh link and Delete under a finished video
+    keys: ServerKeys  # a server's own video API key
+    spending: Spending  # money spent, for /quota top
+    status: StatusView  # /videobot status (a read-side view)
 
 
 def services_of(client: discord.Client) -> Services:

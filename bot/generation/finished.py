@@ -16,6 +16,7 @@ from bot.core.catalog import ProviderProfile
 from bot.core.errors import BotError
 from bot.generation.recovery import recovery_sources
 from bot.generation.state import ProgressState, finished_state
+from bot.quotas.keys import KeyLookup
 from bot.quotas.policy import Member
 from bot.store import Job, JobStatus, Store, Turn
 from bot.videoapi import (
@@ -26,6 +27,7 @@ from bot.videoapi import (
     VideoAPI,
     VideoAPIError,
     parse_transcript,
+    paying_with,
 )
 
 __all__ = ["FinishedVideos", "Refreshed"]
@@ -53,10 +55,13 @@ class Refreshed:
 class FinishedVideos:
     """Refresh link and Delete, for anyone who may."""
 
-    def __init__(self, store: Store, api: VideoAPI, provider: ProviderProfile) -> None:
+    def __init__(
+        self, store: Store, api: VideoAPI, provider: ProviderProfile, *, vendor_key: KeyLookup | None = None
+    ) -> None:
         self._store = store
         self._api = api
         self._provider = provider
+        self._vendor_key = vendor_key  # a server paying with its own key asks about its videos with that key
 
     async def refresh_link(self, job_id: int) -> Refreshed:
         """Ask the vendor again for the video's link (signed links expire; a new one does not), where its
@@ -65,7 +70,9 @@ class FinishedVideos:
         When the vendor no longer has the video, that is recorded and shown instead of a dead link.
         """
         job, turn = await self._video(job_id)
-        status = await self._ask(job, turn)
+        key = await self._vendor_key(job.guild_id) if self._vendor_key is not None else None
+        with paying_with(key):
+            status = await self._ask(job, turn)
         if status is None:
             return await self._gone(job, turn)
         if status.state == "completed" and status.video_url:

@@ -29,7 +29,9 @@ from bot.generation.execution import JobExecution, Presenter
 from bot.generation.leasing import LeaseKeeper, LeaseTerms
 from bot.generation.state import Phase, Places, progress_state
 from bot.quotas.admission import QuotaService
+from bot.quotas.keys import KeyLookup
 from bot.store import Job, JobStatus, Store
+from bot.videoapi import paying_with
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +79,10 @@ class JobRunner:
         caps: Caps,
         history_max_turns: int,
         lease: LeaseTerms,
+        vendor_key: KeyLookup | None = None,
     ) -> None:
         self._store = store
+        self._vendor_key = vendor_key  # a server paying with its own key: its jobs send that key
         self._presenter = presenter
         self._caps = caps
         self._lease = lease
@@ -320,9 +324,16 @@ class JobRunner:
         # Running without a task ID when taken over: the stream was open when its process stopped, and the
         # service may or may not have started the video. It is failed, never sent again (that could bill twice).
         interrupted = job.status is JobStatus.RUNNING and job.task_id is None
-        task = asyncio.create_task(self._execution.run(job.id, interrupted=interrupted), name=f"job-{job.id}")
+        task = asyncio.create_task(self._run_paying(job, interrupted=interrupted), name=f"job-{job.id}")
         self._running[job.id] = (ticket, task)
         task.add_done_callback(functools.partial(self._finished, job.id))
+
+    async def _run_paying(self, job: Job, *, interrupted: bool) -> None:
+        """Run the job with its server's own key when it has one: every vendor call of the job's task (the
+        stream, a recovery's polls) carries it."""
+        key = await self._vendor_key(job.guild_id) if self._vendor_key is not None else None
+        with paying_with(key):
+            await self._execution.run(job.id, interrupted=interrupted)
 
     async def _announce_places(self) -> None:
         """Tell waiting members where they stand in the one line of every process sharing the database (a

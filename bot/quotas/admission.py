@@ -144,11 +144,19 @@ class QuotaService:
             )
             if not reservation.granted:
                 raise QuotaRefused(_refusal(limit, reservation.used, cost), resets_at)
+            await self._fix_price(job)
             admission = Admission(job=job, limit=limit, used=reservation.used, resets_at=resets_at)
             if admission.quota_note is not None:
                 await self._store.jobs.set_quota_note(job.id, admission.quota_note)
                 job = dataclasses.replace(job, quota_note=admission.quota_note)
         return dataclasses.replace(admission, job=job)
+
+    async def _fix_price(self, job: Job) -> None:
+        """Keep what the job costs in money as prices stand now, and whether its server pays with its own key."""
+        price = self._settings.prices.price_of(job.model)
+        if price is not None:
+            own_key = await self._store.server_keys.has(job.guild_id)
+            await self._store.costs.record(job.id, job.guild_id, price, own_key=own_key)
 
     async def refund(self, job_id: int) -> bool:
         """Give back a job's units because it produced no video; False if there was nothing to give back."""

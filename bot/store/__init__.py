@@ -10,7 +10,9 @@ from bot.core.config import DATABASE_URL_SCHEMES, Settings
 from bot.store.app_state import AppState
 from bot.store.audit import AuditLog
 from bot.store.conversations import Conversations
+from bot.store.costs import JobCost, JobCostsRepo, MemberSpend, Spend
 from bot.store.database import Clock, Database, utc_now
+from bot.store.job_stats import EndedJob, JobStatsRepo, UnderWay
 from bot.store.jobs import Jobs
 from bot.store.leases import Leases
 from bot.store.models import (
@@ -34,6 +36,7 @@ from bot.store.modlog import ModlogPosts
 from bot.store.postgres import PostgresDatabase
 from bot.store.quotas import Quotas
 from bot.store.schema import Migration, MigrationError, load_migrations
+from bot.store.server_keys import SealedKey, ServerKeysRepo
 from bot.store.settings import GuildSettingsRepo
 from bot.store.sharers import RestSharers, Sharer
 from bot.store.sqlite import SqliteDatabase
@@ -67,6 +70,9 @@ class Store:
         self.state = AppState(db)
         self.leases = Leases(db)
         self.rest_sharers = RestSharers(db)
+        self.server_keys = ServerKeysRepo(db)
+        self.costs = JobCostsRepo(db)
+        self.job_stats = JobStatsRepo(db)
 
     @classmethod
     async def connect(cls, settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Store:
@@ -104,12 +110,15 @@ __all__ = [
     "AuditEntry",
     "Conversation",
     "Database",
+    "EndedJob",
     "GuildSettings",
     "Job",
+    "JobCost",
     "JobParams",
     "JobStatus",
     "LeaseStart",
     "Leases",
+    "MemberSpend",
     "MemberUsage",
     "Migration",
     "MigrationError",
@@ -117,10 +126,13 @@ __all__ = [
     "QuotaPolicy",
     "Reservation",
     "RestSharers",
+    "SealedKey",
     "Sharer",
     "Shown",
+    "Spend",
     "Store",
     "Turn",
+    "UnderWay",
     "UsageEntry",
     "UsageTotals",
     "is_database_url",

@@ -4,6 +4,7 @@ local simulator. Knows nothing about Discord.
 
 from .client import ChatStream, OnRetry, VideoAPI
 from .compose import Ask, ChatRequest, chat_request, task_body, task_prompt
+from .credentials import key_for_this_call, paying_with
 from .echo import Echo, read_echo
 from .errors import (
     AuthenticationFailed,
@@ -48,9 +49,11 @@ __all__ = [
     "VideoAPIError",
     "chat_request",
     "full_task_id",
+    "key_for_this_call",
     "normalize_status",
     "parse_task",
     "parse_transcript",
+    "paying_with",
     "read_echo",
     "task_body",
     "task_path",

@@ -12,6 +12,7 @@ import aiohttp
 from bot.core.urls import normalize_origins
 
 from .chatstream import ChatStream, StreamTooLarge
+from .credentials import key_for_this_call
 from .errors import ServiceUnavailable, StreamInterrupted
 from .sse import DEFAULT_MAX_LINE, SSEProtocolError
 from .tasks import TaskEndpoint, TaskStatus, parse_task, task_path
@@ -81,7 +82,9 @@ class VideoAPI:
         deadline = http.now() + http.deadline
         body = {**(extra or {}), "model": model, "messages": [dict(m) for m in messages], "stream": True}
         payload = dumps(body)
-        stream = ChatStream(trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=http.key)
+        stream = ChatStream(
+            trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=key_for_this_call(http.key)
+        )
 
         async def attempt() -> tuple[aiohttp.ClientResponse | None, bytes, dict[str, Any] | None]:
             resp = await http.send("POST", "/v1/chat/completions", data=payload, accept=_SSE_ACCEPT,

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from .credentials import key_for_this_call
 from .errors import (
     RateLimited,
     ServiceUnavailable,
@@ -78,8 +79,9 @@ class Transport:
 
     def _headers(self, accept: str, *, authorize: bool) -> dict[str, str]:
         headers = {"Accept": accept, "Content-Type": "application/json"}
-        if self.key and authorize:
-            headers["Authorization"] = f"Bearer {self.key}"
+        key = key_for_this_call(self.key)
+        if key and authorize:
+            headers["Authorization"] = f"Bearer {key}"
         return headers
 
     async def send(
@@ -140,7 +142,7 @@ class Transport:
                 resp.status,
                 body,
                 retry_after=parse_retry_after(resp.headers.get("Retry-After")),
-                secret=self.key,
+                secret=key_for_this_call(self.key),
             )
         err.retry_safe = idempotent or resp.status in (429, 503)
         log.info("video API answered %s (%s)", resp.status, type(err).__name__)
@@ -205,7 +207,7 @@ class Transport:
         if not isinstance(obj, dict):
             raise ServiceUnavailable("the reply is not a JSON object")
         if not status_body and is_error_body(obj):
-            refusal = error_from_body(None, obj, secret=self.key)
+            refusal = error_from_body(None, obj, secret=key_for_this_call(self.key))
             # An error object instead of any work: as safe to retry as the matching HTTP status.
             refusal.retry_safe = idempotent or refusal.status in (429, 503)
             raise refusal

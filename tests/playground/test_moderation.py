@@ -26,7 +26,7 @@ async def test_moderator_commands_and_channels_show_only_for_moderators(client: 
     await client.play_as("Mo")
     assert await offered_commands(client) == [
         "/quota clear", "/quota cost", "/quota reset", "/quota set", "/quota show", "/quota top", "/usage",
-        "/video", "/videobot settings",
+        "/video", "/videobot key clear", "/videobot key set", "/videobot settings", "/videobot status",
     ]
     await expect(client.page.locator("#channels")).to_contain_text("mod-log")
 
@@ -89,3 +89,13 @@ async def test_the_other_quota_commands_answer_the_moderator(client: Client) -> 
     await expect(client.message(client.main, "there is nothing to reset")).to_be_visible()
     await client.slash("quota clear", who="@Supporter")
     await expect(client.message(client.main, re.compile("@Supporter: 3 a week →"))).to_be_visible()
+
+
+async def test_a_moderator_sees_the_bots_status(client: Client) -> None:
+    await client.play_as("Mo")
+    await client.slash("videobot status")
+    answer = client.message(client.main, "shard 0 of 1")
+    await expect(answer).to_contain_text(re.compile(r"videobot \S+ · shard 0 of 1 · up"))
+    await expect(answer).to_contain_text("Video service, last hour:")
+    await expect(answer).to_contain_text("Upload limit here:")
+    await expect(answer).to_contain_text("Only you can see this")

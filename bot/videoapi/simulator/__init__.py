@@ -3,7 +3,7 @@
 from .dialects import CHUNKS_THROUGH_TASK_ID, chunks_through_task_id
 from .media import simulated_image, simulated_video
 from .reading import read_chat, read_create
-from .scenario import Dialect, RecordedRequest, Scenario, SimTask
+from .scenario import Dialect, RecordedRequest, Scenario, SimTask, key_fingerprint
 from .server import Simulator
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "SimTask",
     "Simulator",
     "chunks_through_task_id",
+    "key_fingerprint",
     "read_chat",
     "read_create",
     "simulated_image",

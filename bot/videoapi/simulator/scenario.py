@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Dialect", "Origin", "RecordedRequest", "Scenario", "SimTask"]
+__all__ = ["Dialect", "Origin", "RecordedRequest", "Scenario", "SimTask", "key_fingerprint"]
 
 # kkiai: the seed vendor's transcript (English or Chinese labels); veo: the Veo wording of the same family
 # (tu-zi, apicore); gateway: sora2api/flow2api (progress in reasoning_content, the video as an HTML tag).
@@ -65,6 +66,12 @@ class RecordedRequest:
     headers: dict[str, str]
     has_authorization: bool
     at: float = 0.0  # when it arrived, on the simulator's clock (for benchmarks)
+    key_fingerprint: str | None = None  # key_fingerprint() of the bearer key it carried: which account pays
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short one-way name of an API key, so tests can tell which key a request carried without keeping it."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
 @dataclass

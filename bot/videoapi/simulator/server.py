@@ -30,7 +30,7 @@ from .bodies import query_body, raw_data_body, videos_body
 from .dialects import Links, chunks_through_task_id, script
 from .media import simulated_image, simulated_video
 from .reading import read_chat, read_create
-from .scenario import Origin, RecordedRequest, Scenario, SimTask
+from .scenario import Origin, RecordedRequest, Scenario, SimTask, key_fingerprint
 from .streaming import stream_task
 
 __all__ = ["Simulator"]
@@ -73,6 +73,7 @@ class Simulator:
         self._queue: deque[Scenario] = deque()
         self._queue_errors = 0
         self._api_key = api_key
+        self._other_keys: set[str] = set()
         self._media_base = media_base_url.rstrip("/") if media_base_url else None
         # Demo convenience: "refuse", "fail" or "drop" in a prompt picks that outcome (default scenario only).
         self.prompt_keywords = prompt_keywords
@@ -105,6 +106,10 @@ class Simulator:
         """Replace the default scenario."""
         self._default = scenario
         self._default_errors = 0
+
+    def add_key(self, api_key: str) -> None:
+        """Accept another account's key too (a server paying with its own), when keys are checked."""
+        self._other_keys.add(api_key)
 
     def enqueue(self, *scenarios: Scenario) -> None:
         """Script the next generation requests, first in first out."""
@@ -173,10 +178,13 @@ class Simulator:
                 body = raw.decode("utf-8", "replace")
         headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
         has_auth = "Authorization" in request.headers
-        self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.query), body, headers, has_auth, self._clock())
-        )
-        authorized = request.headers.get("Authorization") == f"Bearer {self._api_key}"
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.requests.append(RecordedRequest(
+            request.method, request.path, dict(request.query), body, headers, has_auth, self._clock(),
+            key_fingerprint(bearer) if has_auth else None,
+        ))
+        # Like a vendor with several accounts: the configured key and every key added since are valid.
+        authorized = has_auth and bearer in {self._api_key, *self._other_keys}
         if self._api_key and request.path.startswith("/v1/") and not authorized:
             return self._error(401, "nested")
         return await handler(request)
