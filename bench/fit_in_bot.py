@@ -1,5 +1,6 @@
 """Ten large videos finishing at once in the real bot: `python -m bot`, as users run it, against the stand-in
-Discord (a server with the default 10 MiB upload limit) and the vendor stand-in, whose links point at a CDN
+Discord (a server limited to 10 MiB per file, Discord's default until September 2026, so that the figures compare
+with the media core's in fit_videos.py) and the vendor stand-in, whose links point at a CDN
 serving one real 1080p video larger than the limit. Each video is downloaded, re-encoded and uploaded.
 
 Prints figures, asserts nothing: when each video appeared and how large its upload was; the peak memory
@@ -67,6 +68,7 @@ async def run(root: Path, videos: int) -> None:
         stage(videos, LOADED, media_base_url=media_base) as where,
     ):
         fake = where.fake
+        fake.world.guilds[where.guild_id].set_upload_limit(10 * MIB)
         async with videobot(where, root / "bench.sqlite3", MAX_JOBS_GLOBAL=str(videos),
                             MAX_JOBS_PER_GUILD=str(videos)) as bot:
             await fake.wait_until(lambda: any(r.method == "PUT" and "/commands" in r.path for r in fake.requests),

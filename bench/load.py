@@ -3,7 +3,7 @@ progress is, how much of Discord's global budget the bot uses, and its memory. P
 
 The bot runs as users run it (`python -m bot`) against the stand-in Discord with Discord's observed limits
 (50 requests/s in all, 5 message edits per 5 s per channel) and a vendor stand-in whose every video streams
-for `--stream` seconds and weighs `--video-mb` (under the server's 10 MiB upload limit, so it is attached).
+for `--stream` seconds and weighs `--video-mb` (under the server's 20 MiB upload limit, so it is attached).
 
     .venv/bin/python bench/load.py 10 100 500 [--stream 20] [--video-mb 8]
 """

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import aiohttp
@@ -33,11 +33,14 @@ from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.rest_share import RestShare, alone_share
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
+from bot.discord_ui.upload_limits import UploadLimits
 from bot.generation.engine import GenerationEngine, picture_loader
 from bot.generation.finished import FinishedVideos
 from bot.generation.leasing import LeaseTerms, new_owner_id
+from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL, RefreshPacer
 from bot.generation.runner import Caps, JobRunner
 from bot.generation.service import VideoService
+from bot.media.limits import MediaLimits
 from bot.media.prepare import MediaPreparer
 from bot.media.processes import MediaProcesses
 from bot.media.workspace import MediaWorkspace
@@ -70,6 +73,8 @@ class Tuning:
     # more would only wait in the budget and go out stale; urgent requests overtake them there anyway
     api_backoff: float = 1.0  # first retry delay towards the video API
     line_retry: float = 1.0  # seconds between two looks for a place another process freed, while jobs wait
+    refresh_per_video: float = VIDEO_INTERVAL.total_seconds()  # Refresh link asks the vendor about a video at
+    refresh_per_member: float = MEMBER_INTERVAL.total_seconds()  # most this often, and for one member this often
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -110,6 +115,7 @@ class VideoBot(commands.AutoShardedBot):
     store: Store
     http_session: aiohttp.ClientSession
     runner: JobRunner
+    media_workers: MediaProcesses  # the sandboxed media workers (their peak memory is a health figure)
 
     def __init__(
         self,
@@ -229,13 +235,19 @@ class VideoBot(commands.AutoShardedBot):
         # are stopped before the directory is removed.
         workspace = await MediaWorkspace.open(settings.database_path.parent / "media-tmp")
         resources.push_async_callback(workspace.close)
-        media_workers = MediaProcesses()
+        self.media_workers = media_workers = MediaProcesses(
+            encodes_at_once=settings.media_encoders,
+            limits=MediaLimits(max_pixels=settings.media_max_pixels,
+                               memory_bytes=settings.media_worker_memory_mb * 1024 * 1024),
+        )
         resources.push_async_callback(media_workers.close)
         preparer = MediaPreparer(
             media_session, workspace, media_workers, trusted_origins=settings.trusted_media_origins,
             reencode=settings.reencode_videos,
         )
-        presenter = DiscordPresenter(self, editor, preparer, deliveries_at_once=DELIVERIES_AT_ONCE)
+        upload_limits = UploadLimits(self)
+        self.add_listener(upload_limits.on_interaction)  # every interaction refreshes its server's upload limit
+        presenter = DiscordPresenter(self, editor, preparer, upload_limits, deliveries_at_once=DELIVERIES_AT_ONCE)
         engine = GenerationEngine(
             video_api, settings.provider, poll_interval=tuning.poll_interval,
             polls_per_second=settings.polls_per_second, deadline=settings.job_deadline,
@@ -260,11 +272,16 @@ class VideoBot(commands.AutoShardedBot):
         self.services = Services(
             settings=settings,
             videos=videos,
-            starter=VideoStarter(videos),
+            starter=VideoStarter(videos, upload_limits),
             quotas=quotas,
             moderation=Moderation(self.store, quotas, settings),
             modlog=modlog,
-            finished=FinishedVideos(self.store, video_api, settings.provider, vendor_key=keys.key_for),
+            finished=FinishedVideos(
+                self.store, video_api, settings.provider, vendor_key=keys.key_for, pacer=RefreshPacer(
+                    self.store, per_video=timedelta(seconds=tuning.refresh_per_video),
+                    per_member=timedelta(seconds=tuning.refresh_per_member),
+                ),
+            ),
             keys=keys,
             spending=spending,
             status=StatusView(self.store, settings, keys, spending),
@@ -274,7 +291,8 @@ class VideoBot(commands.AutoShardedBot):
 
     async def _lease_when_ready(self) -> None:
         # Adopting waits for READY on every shard, so that the shard count is known (DISCORD_SHARD_COUNT=auto)
-        # and each server's upload limit is known when an adopted video is delivered. Renewing starts at once.
+        # and each server's boost tier is known when an adopted video without a recorded upload limit is
+        # delivered. Renewing starts at once.
         await self.wait_until_ready()
         self.runner.adopt_for(self.running_shards)
 

@@ -8,9 +8,8 @@ holds every rule), and lets the VideoStarter post it. Refusals are BotErrors, sh
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable
-from typing import Any, cast
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,18 +19,15 @@ from bot.core.catalog import ORIENTATIONS
 from bot.core.errors import BotError
 from bot.discord_ui.acknowledge import acknowledge, answer_publicly
 from bot.discord_ui.boundary import report_failure, user_sentence
-from bot.discord_ui.components import (
-    BUTTON_ID,
-    INSTRUCTION_FIELD,
-    REMIX_MODAL_ID,
-    RemixModal,
-    button_id,
-    submitted_text,
-)
+from bot.discord_ui.components import INSTRUCTION_FIELD, RemixModal, origin_of, submitted_text
+from bot.discord_ui.custom_ids import BUTTON_PREFIX, MODAL_PREFIX, read_button, read_modal
 from bot.discord_ui.members import member_of
 from bot.discord_ui.permissions import check_bot_permissions
-from bot.discord_ui.render import remix_request_text, render_progress, starter_text
+from bot.discord_ui.render import remix_request_text, render_progress, starter_text, timestamp
 from bot.discord_ui.services import Services, services_of
+from bot.discord_ui.threads import reopen_for
+from bot.generation.gate import UNRECOGNISED, JobReference
+from bot.generation.pacing import MEMBER_INTERVAL, VIDEO_INTERVAL
 from bot.generation.replies import Reaction, ThreadMessage, instruction_of, react_to
 from bot.generation.requests import ImageInput
 from bot.generation.service import VideoOptions, VideoPlan
@@ -41,6 +37,8 @@ log = logging.getLogger(__name__)
 COG_NAME = "Video"
 EMPTY_MENTION = "Tell me what should change after the mention, for example: “now at night, in the rain”."
 ANNOUNCEMENTS = {"reroll": "🎲 Re-roll by <@{user}>", "retry": "🔁 Retry by <@{user}>"}
+PACED = (f"This is the last result: a link can be refreshed once every {VIDEO_INTERVAL.seconds} seconds, and each "
+         f"member can refresh one every {MEMBER_INTERVAL.seconds} seconds. Try again {{when}}.")
 
 
 def intent_hint(bot_user_id: int) -> str:
@@ -56,24 +54,8 @@ def image_input(attachment: discord.Attachment) -> ImageInput:
     return ImageInput(attachment.url, attachment.filename, attachment.content_type, attachment.size)
 
 
-class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_ID.pattern):
-    """A button under a progress message (Cancel, Remix, Re-roll, Retry, Refresh link, Delete); matched by custom
-    ID, so it survives restarts."""
-
-    def __init__(self, action: str, job_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=button_id(action, job_id)))
-        self.action = action
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JobButton:
-        return cls(match["action"], int(match["job_id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = cast(VideoCog, cast(commands.Bot, interaction.client).get_cog(COG_NAME))
-        await cog.guarded(interaction, cog.on_button(interaction, self.action, self.job_id), f"{self.action} button")
+async def _refuse() -> None:
+    raise BotError(UNRECOGNISED)
 
 
 class VideoCog(commands.Cog, name=COG_NAME):
@@ -86,11 +68,9 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.video_command)
-        self.bot.add_dynamic_items(JobButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.video_command.name)
-        self.bot.remove_dynamic_items(JobButton)
 
     # --- /video -----------------------------------------------------------------------------------
 
@@ -137,6 +117,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
         assert guild is not None and channel is not None
         thread = channel if isinstance(channel, discord.Thread) else None
         check_bot_permissions(interaction.app_permissions, in_thread=thread is not None)
+        await reopen_for(interaction)
         await acknowledge(interaction)
         home = (thread.parent_id or thread.id) if thread else channel.id
         plan = await self.services.videos.plan_video(
@@ -150,7 +131,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=channel.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- buttons and the Remix form ----------------------------------------------------------------
@@ -162,55 +143,76 @@ class VideoCog(commands.Cog, name=COG_NAME):
         except Exception as error:
             await report_failure(interaction, error, where)
 
-    async def on_button(self, interaction: discord.Interaction, action: str, job_id: int) -> None:
-        """Route a click on one of a job's buttons."""
-        videos = self.services.videos
+    async def on_button(self, interaction: discord.Interaction, action: str, reference: JobReference) -> None:
+        """Route a click on one of a job's buttons; the service checks that the click belongs to that job."""
+        videos, origin = self.services.videos, origin_of(interaction)
+        # Checked before any answer too, so that a forged press shows not even a "thinking…" placeholder; each
+        # service call below checks again, so no path depends on this line.
+        await videos.job_named(reference, origin)
+        await reopen_for(interaction)  # each of them edits or posts in the thread
         if action == "cancel":
             await interaction.response.defer()  # the progress message itself turns into "Cancelled by …"
-            await videos.cancel(job_id, member_of(interaction.user, interaction.permissions))
+            await videos.cancel(reference, origin, member_of(interaction.user, interaction.permissions))
         elif action == "remix":
-            await videos.check_remixable(job_id)
-            await interaction.response.send_modal(RemixModal(job_id))  # a form must be the first answer
+            job = await videos.check_remixable(reference, origin)
+            await interaction.response.send_modal(RemixModal(job))  # a form must be the first answer
         elif action in ("refresh", "delete"):
-            await self._on_finished_video(interaction, action, job_id)
+            await self._on_finished_video(interaction, action, reference)
         else:
             await acknowledge(interaction)
-            plan = await videos.plan_repeat(job_id, "reroll" if action == "reroll" else "retry")
+            plan = await videos.plan_repeat(reference, origin, "reroll" if action == "reroll" else "retry")
             await self._start_in_thread(interaction, plan, ANNOUNCEMENTS[action].format(user=interaction.user.id))
 
-    async def _on_finished_video(self, interaction: discord.Interaction, action: str, job_id: int) -> None:
+    async def _on_finished_video(self, interaction: discord.Interaction, action: str, reference: JobReference) -> None:
         """Refresh link or Delete: the service decides (and refuses with a sentence); the message is shown
         again from the records, with the new link, or without its video."""
-        finished = self.services.finished
+        finished, origin = self.services.finished, origin_of(interaction)
         if action == "refresh":
             await interaction.response.defer()  # the video service may take a few seconds to answer
-            rendered = render_progress((await finished.refresh_link(job_id)).state)
+            refreshed = await finished.refresh_link(reference, origin, interaction.user.id)
+            if refreshed.paced_until is not None:  # the message already shows the last result: no edit either
+                await interaction.followup.send(PACED.format(when=timestamp(refreshed.paced_until)), ephemeral=True)
+                return
+            rendered = render_progress(refreshed.state)
             await interaction.edit_original_response(embed=rendered.embed, view=rendered.view)
             return
-        state = await finished.delete(job_id, member_of(interaction.user, interaction.permissions))
+        state = await finished.delete(reference, origin, member_of(interaction.user, interaction.permissions))
         rendered = render_progress(state)
         await interaction.response.edit_message(embed=rendered.embed, view=rendered.view, attachments=[])
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Remix form submissions, whether the form was opened before or after the last restart."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
+        """A job's buttons and its Remix form, whether sent before or after the last restart. Handled here from
+        the custom ID (not by discord.py's views, which drop a custom ID the clicked message lacks without a
+        word): every custom ID with the bot's prefix is answered, a forged one with a sentence."""
         data: Any = interaction.data or {}
-        match = REMIX_MODAL_ID.match(str(data.get("custom_id", "")))
-        if match is None:
-            return
-        instruction = submitted_text(data, INSTRUCTION_FIELD)
-        await self.guarded(interaction, self.remix_from_form(interaction, int(match["job_id"]), instruction),
-                           "remix form")
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component and custom_id.startswith(BUTTON_PREFIX):
+            named = read_button(custom_id)
+            if named is None:
+                await self.guarded(interaction, _refuse(), "unrecognised button")
+                return
+            action, button_of = named
+            await self.guarded(interaction, self.on_button(interaction, action, button_of), f"{action} button")
+        elif interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(MODAL_PREFIX):
+            form_of = read_modal(custom_id)
+            if form_of is None:
+                await self.guarded(interaction, _refuse(), "unrecognised form")
+                return
+            instruction = submitted_text(data, INSTRUCTION_FIELD)
+            await self.guarded(interaction, self.remix_from_form(interaction, form_of, instruction), "remix form")
 
-    async def remix_from_form(self, interaction: discord.Interaction, job_id: int, instruction: str) -> None:
-        """The Remix form was sent: a new job continuing from that video."""
+    async def remix_from_form(
+        self, interaction: discord.Interaction, reference: JobReference, instruction: str
+    ) -> None:
+        """The Remix form was sent: a new job continuing from that video, if the form belongs here."""
         thread = interaction.channel
         if not isinstance(thread, discord.Thread):
             raise BotError("I can't find that video any more.")
+        await self.services.videos.job_named(reference, origin_of(interaction))  # no placeholder for a forgery
+        await reopen_for(interaction)  # the form belongs here: its thread may have been archived meanwhile
         await acknowledge(interaction)
-        plan = await self.services.videos.plan_remix_of_job(job_id, thread.id, instruction)
+        plan = await self.services.videos.plan_remix_of_job(reference, origin_of(interaction), instruction)
         await self._start_in_thread(interaction, plan, remix_request_text(plan.params.prompt, interaction.user.id))
 
     async def _start_in_thread(self, interaction: discord.Interaction, plan: VideoPlan, announcement: str) -> None:
@@ -224,7 +226,7 @@ class VideoCog(commands.Cog, name=COG_NAME):
 
         await self.services.starter.start(
             plan, member_of(interaction.user, interaction.permissions), asked_in=thread.id, post_anchor=post_anchor,
-            thread=thread,
+            thread=thread, interaction=interaction,
         )
 
     # --- replies in a thread ---------------------------------------------------------------------

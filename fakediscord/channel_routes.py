@@ -176,6 +176,9 @@ class ChannelRoutes(RouteHelpers):
             raise DiscordHTTPError(400, errors.THREAD_ARCHIVED, "Thread is locked")
         if not (perms & MANAGE_THREADS or is_owner or unarchive_only):
             raise errors.missing_permissions()
+        if unarchive_only and not (perms & MANAGE_THREADS or self._world.bot_user.id in channel.member_ids):
+            # Unarchiving needs only membership of the thread (discord-api-docs topics/threads).
+            raise errors.missing_permissions()
         if "locked" in body and not perms & MANAGE_THREADS:
             raise errors.missing_permissions()
         for key in ("name", "archived", "locked", "auto_archive_duration", "rate_limit_per_user", "invitable"):

@@ -23,6 +23,7 @@ from .interactions import (
     InteractionResponse,
 )
 from .models import FLAG_EPHEMERAL, FLAG_LOADING, MESSAGE_CHAT_INPUT_COMMAND, StoredMessage
+from .permissions import MANAGE_THREADS
 from .rest_base import Body, Reply, RouteHelpers, read_body, snowflake
 from .validation import validate_modal
 
@@ -67,6 +68,8 @@ class InteractionRoutes(RouteHelpers):
         modal: dict[str, Any] | None = None
         flags = int(data.get("flags") or 0)
         ephemeral = bool(flags & FLAG_EPHEMERAL)
+        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE) and not ephemeral:
+            self._reopen_for_answer(record)
         if kind == CHANNEL_MESSAGE:
             self._validated(Body(data, body.files))
             message = self._interaction_message(record, data, body, flags=flags)
@@ -158,6 +161,14 @@ class InteractionRoutes(RouteHelpers):
             check_empty=not flags & FLAG_LOADING,
         )
 
+    def _reopen_for_answer(self, record: InteractionRecord) -> None:
+        """A public answer is a message sent in the channel: like any send, it unarchives an archived thread,
+        unless the thread is locked and the app lacks Manage Threads; then Discord refuses the answer itself
+        with 50083 (discord-api-docs #5517). Ephemeral answers are not posted in the thread and pass."""
+        channel = record.channel
+        can_manage = bool(self._world.bot_permissions_in(channel) & MANAGE_THREADS)
+        self._fake.messenger.reopen_for_send(channel, can_manage_threads=can_manage)
+
     def _check_thread_open(self, message: StoredMessage) -> None:
         channel = self._world.channels[message.channel_id]
         if channel.is_thread and channel.archived:
@@ -201,6 +212,8 @@ class InteractionRoutes(RouteHelpers):
             message = self._fake.messenger.edit(original, data, attachments=attachments, clear_loading=True)
             record.loading = False
         else:
+            if not flags & FLAG_EPHEMERAL:
+                self._reopen_for_answer(record)
             message = self._interaction_message(record, data, body, flags=flags, followup=True)
         record.followup_ids.append(message.id)
         self._fake.notify_change()

@@ -285,7 +285,8 @@ class Messenger:
         if not channel.is_thread or not channel.archived:
             return
         if channel.locked and not can_manage_threads:
-            raise DiscordHTTPError(400, THREAD_ARCHIVED, "Thread is locked")
+            # What Discord answers here, also for a locked one (discord-api-docs #5517, #6884).
+            raise DiscordHTTPError(400, THREAD_ARCHIVED, "Thread is archived")
         channel.archived = False
         channel.archive_timestamp = now_iso()
         self._dispatch("THREAD_UPDATE", payloads.thread(channel, bot_id=self._world.bot_user.id))

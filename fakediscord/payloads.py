@@ -256,6 +256,15 @@ def interaction_metadata(interaction_id: int, type_: int, u: User, **extra: Any)
     return data
 
 
+def guild_update(world: World, g: Guild) -> dict[str, Any]:
+    """GUILD_UPDATE: the guild object alone, without the lists only GUILD_CREATE carries."""
+    created = guild_create(world, g)
+    for key in ("channels", "threads", "members", "voice_states", "presences", "stage_instances",
+                "guild_scheduled_events", "soundboard_sounds", "joined_at", "large", "member_count", "lazy"):
+        created.pop(key, None)
+    return created
+
+
 def guild_create(world: World, g: Guild) -> dict[str, Any]:
     """GUILD_CREATE: roles, text channels, active threads, and (like Discord) only the bot's own member."""
     channels = [channel(c) for c in g.channels]

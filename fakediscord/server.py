@@ -13,6 +13,7 @@ from aiohttp import web
 from . import errors, payloads
 from .actors import Actors, MessageRef
 from .errors import UnknownObject, Violation, ViolationExpectation, WaitTimeout
+from .forgery import ModifiedClient
 from .gateway import Gateway, GrantedIntents
 from .interactions import InteractionRecord
 from .messaging import Messenger
@@ -80,6 +81,7 @@ class FakeDiscord:
         self.stalls: list[Stall] = []
         self.rest = RestApi(self)
         self.actors = Actors(self)
+        self.modified_client = ModifiedClient(self, self.actors)  # what a tampered client sends (forgery.py)
         self.interactions: dict[str, InteractionRecord] = {}
         self.rate_limit_hits: list[RateLimitHit] = []
         self.violations: list[Violation] = []

@@ -35,9 +35,14 @@ OverwriteSpec = tuple[PermissionValue, PermissionValue] | discord.PermissionOver
 Emitter = Callable[[str, dict[str, Any]], None]
 
 
+# Discord's default per-file upload limit: 20 MiB since September 2026 (discord-api-docs #8572, #8578); it was
+# 10 MiB from 2025-01-16, 25 MiB before. Boosts raise it: tier 2 = 50 MiB, tier 3 = 100 MiB.
+DEFAULT_UPLOAD_LIMIT = 20 * MiB
+
+
 def filesize_limit_for_tier(premium_tier: int) -> int:
-    """Per-file upload limit by boost tier (10 MiB for tiers 0-1, 50 MiB for 2, 100 MiB for 3)."""
-    return {2: 50 * MiB, 3: 100 * MiB}.get(premium_tier, 10 * MiB)
+    """Per-file upload limit by boost tier (20 MiB for tiers 0-1, 50 MiB for 2, 100 MiB for 3)."""
+    return {2: 50 * MiB, 3: 100 * MiB}.get(premium_tier, DEFAULT_UPLOAD_LIMIT)
 
 
 class World:
@@ -216,6 +221,9 @@ class Guild:
         self.name = name
         self.owner_id = owner_id
         self.premium_tier = premium_tier
+        # A limit of this server's own (Discord's default changed three times in three years, and may differ
+        # per server while it rolls out); None: the boost tier's.
+        self.upload_limit: int | None = None
         self.roles: dict[int, Role] = {}
         self.members: dict[int, Member] = {}
         self.channel_ids: list[int] = []
@@ -226,8 +234,9 @@ class Guild:
 
     @property
     def filesize_limit(self) -> int:
-        """Per-file upload limit in bytes."""
-        return filesize_limit_for_tier(self.premium_tier)
+        """Per-file upload limit in bytes: what interactions report as `attachment_size_limit` and what uploads
+        are refused above (413, 40005)."""
+        return self.upload_limit if self.upload_limit is not None else filesize_limit_for_tier(self.premium_tier)
 
     @property
     def everyone(self) -> Role:
@@ -276,6 +285,17 @@ class Guild:
     def set_bot_permissions(self, permissions: PermissionValue) -> None:
         """Set the bot role's permissions. @everyone still applies; use ``set_overwrite`` to deny in a channel."""
         self.set_role_permissions(self.bot_role, permissions)
+
+    def set_premium_tier(self, premium_tier: int) -> None:
+        """Boosts gained or lost: the tier, and with it the upload limit, changes (GUILD_UPDATE)."""
+        self.premium_tier = premium_tier
+        self._world.emit("GUILD_UPDATE", payloads.guild_update(self._world, self))
+        self._world.on_change()
+
+    def set_upload_limit(self, limit: int | None) -> None:
+        """Give this server a per-file upload limit of its own (None: its boost tier's again)."""
+        self.upload_limit = limit
+        self._world.on_change()
 
     def add_member(self, user: User, roles: list[Role] | None = None, *, nick: str | None = None) -> Member:
         """Add a user to the guild (GUILD_MEMBER_ADD, delivered only with the members intent)."""

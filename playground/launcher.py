@@ -31,6 +31,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"page port (default {DEFAULT_PORT}; "
                         "a free one if it is taken)")
     parser.add_argument("--no-browser", action="store_true", help="only print the address")
+    parser.add_argument("--boost-tier", type=int, default=0, choices=(0, 1, 2, 3),
+                        help="the server's boost tier, which sets its upload limit (0 and 1: 20 MiB, the default; "
+                        "2: 50 MiB; 3: 100 MiB)")
     parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="how much the bot logs (default WARNING)")
     return parser.parse_args(argv)
@@ -50,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_level)
     logging.getLogger("discord.client").addFilter(_NoVoiceNotice())
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.port, open_browser=not args.no_browser))
+        asyncio.run(_serve(args.port, open_browser=not args.no_browser, boost_tier=args.boost_tier))
     return 0
 
 
@@ -61,14 +64,14 @@ def graphical_browser_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-async def _serve(port: int, *, open_browser: bool) -> None:
+async def _serve(port: int, *, open_browser: bool, boost_tier: int = 0) -> None:
     main_task = asyncio.current_task()
     assert main_task is not None
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
     print("Starting the playground: a stand-in Discord, the video API simulator and the bot…", flush=True)
-    async with Playground(port=port) as playground:
+    async with Playground(port=port, boost_tier=boost_tier) as playground:
         print(f"\n  Playground ready: {playground.url}\n", flush=True)
         print("  You are Maya (a member); switch to Mo (a moderator) at the bottom left.", flush=True)
         print("  Try /video a cat surfing in #video-lab. Ctrl-C stops it (nothing is kept).\n", flush=True)

@@ -45,7 +45,9 @@ class Playground:
         port: int = 0,
         scenario: Scenario | None = None,
         tuning: Tuning | None = None,
+        boost_tier: int = 0,
     ) -> None:
+        self._boost_tier = boost_tier  # the server's, which sets its upload limit
         self.page = PageServer(host, port)
         self.fake = FakeDiscord(bot_name="VideoBot", message_content_granted=True, fail_on_429=False)
         self.simulator: Simulator | None = None
@@ -83,7 +85,7 @@ class Playground:
         origin = self.page.reserve()
         await self.fake.start()
         self._stack.push_async_callback(self.fake.close)
-        self.world = world = build_world(self.fake)
+        self.world = world = build_world(self.fake, boost_tier=self._boost_tier)
         # The vendor's media links point at the page server, which renders them into real, playable files.
         self.simulator = simulator = Simulator(
             self._scenario, api_key=self._api_key, media_base_url=origin, prompt_keywords=True,

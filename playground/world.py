@@ -49,10 +49,11 @@ class PlaygroundWorld:
         return next((i for i in self.identities if i.user.id == user_id), None)
 
 
-def build_world(fake: FakeDiscord) -> PlaygroundWorld:
-    """Create the server, its roles, people and channels (before the bot connects, so GUILD_CREATE has them)."""
+def build_world(fake: FakeDiscord, *, boost_tier: int = 0) -> PlaygroundWorld:
+    """Create the server, its roles, people and channels (before the bot connects, so GUILD_CREATE has them).
+    The boost tier sets the server's upload limit, which its interactions report to the bot (20 MiB at 0)."""
     owner = fake.create_user("olivia", global_name="Olivia")
-    guild = fake.create_guild(SERVER_NAME, owner=owner)
+    guild = fake.create_guild(SERVER_NAME, owner=owner, premium_tier=boost_tier)
     moderator_role = guild.create_role("Moderator", discord.Permissions(manage_guild=True), color=0xE67E22)
     supporter_role = guild.create_role("Supporter", 0, mentionable=True, color=0x1ABC9C)
     member = fake.create_user("maya", global_name="Maya")

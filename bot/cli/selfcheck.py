@@ -10,6 +10,7 @@ import aiohttp
 
 from bot.core.config import Settings, database_url_secrets, display_database_url
 from bot.core.sharding import Shards
+from bot.discord_ui.upload_limits import DEFAULT_UPLOAD_LIMIT, TIER_LIMITS, MiB
 from bot.store import Store, is_database_url
 
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=8)
@@ -106,6 +107,18 @@ async def check_shards(settings: Settings, session: aiohttp.ClientSession) -> Ch
     return CheckResult(True, "shards", f"{mine}; Discord recommends {recommended}; {starts}{advice}")
 
 
+def check_uploads(settings: Settings) -> CheckResult:
+    """The upload limit the bot assumes until a server's own interactions say otherwise, and what it does with
+    a larger video. (Nothing to probe: only an interaction carries a server's live number.)"""
+    tiers = ", ".join(f"{limit // MiB} MiB at boost tier {tier}" for tier, limit in sorted(TIER_LIMITS.items()))
+    larger = "re-encoded to fit" if settings.reencode_videos else "linked (REENCODE_VIDEOS=false)"
+    return CheckResult(
+        True, "uploads",
+        f"each server's limit is read from its interactions; until one is seen, {DEFAULT_UPLOAD_LIMIT // MiB} MiB "
+        f"is assumed ({tiers}); larger videos are {larger}",
+    )
+
+
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Every check, the network ones concurrently."""
     database = await check_database(settings.database_url.reveal() or settings.database_path)
@@ -113,7 +126,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
         api, discord_login, shards = await asyncio.gather(
             check_video_api(settings, session), check_discord(settings, session), check_shards(settings, session)
         )
-    return [database, api, discord_login, shards]
+    return [database, api, discord_login, shards, check_uploads(settings)]
 
 
 def _scrubbed(exc: BaseException, target: Path | str) -> str:

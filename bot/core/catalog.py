@@ -66,7 +66,9 @@ class ModelSpec:
     options: Mapping[str, Carrier]  # chat route: option name -> how it is sent; absent options are not sent
     task_fields: Mapping[str, Any]  # task route: body fields beside model, prompt and images
     aspect_ratios: Mapping[str, str]  # orientation -> the aspect ratio this service names it by
-    task_prefix: str | None  # the `<prefix>:` the task endpoints want before a bare `task_…` ID
+    # The `<prefix>:` spellings the task endpoints may file a bare `task_…` ID under, each tried in turn
+    # (resellers differ: "sora-2-pro:task_…" at some, "sora-2:task_…" at others).
+    task_prefixes: tuple[str, ...]
     recovery: tuple[RecoverySource, ...]  # where a task is looked for when its stream is gone, in order
     on_failure: FailureCost
 
@@ -81,6 +83,11 @@ class ModelSpec:
     @property
     def default_size(self) -> str:
         return self.sizes[0]
+
+    @property
+    def task_prefix(self) -> str | None:
+        """The first spelling of the task prefix (None: the ID is sent as it came)."""
+        return self.task_prefixes[0] if self.task_prefixes else None
 
     def carrier(self, option: str) -> Carrier | None:
         """How `option` (orientation, duration, size) reaches the service on the chat route, if at all."""
@@ -186,7 +193,7 @@ def _build(data: Mapping[str, Any]) -> ProviderProfile:
             options=dict(m["options"]),
             task_fields=dict(m["task_fields"]),
             aspect_ratios=dict(m["aspect_ratios"]),
-            task_prefix=m["task_prefix"],
+            task_prefixes=tuple(m["task_prefixes"]),
             recovery=tuple(m["recovery"]),
             on_failure=m["on_failure"],
         )

@@ -17,6 +17,7 @@ from bot.core.operator_settings import read_operator_settings
 from bot.core.periods import PERIODS, Period
 from bot.core.secret import Secret
 from bot.core.sharding import parse_shard_ids
+from bot.core.urls import in_clear_to_public_host
 
 ENV_HINT: Final = "Set it in .env (see .env.example) or in the environment."
 DEFAULT_DATABASE_PATH: Final = Path("data/videobot.sqlite3")
@@ -72,6 +73,11 @@ class Settings:
     default_quota_period: Period = "day"
     history_max_turns: int = 20
     reencode_videos: bool = True  # re-encode a video larger than a server's upload limit so it plays inline
+    # Every media worker (probe, poster, re-encode) is bounded: its address space, the largest frame it decodes,
+    # and how many re-encodes run at once (one per server at a time, servers in turn).
+    media_worker_memory_mb: int = 1024
+    media_max_pixels: int = 3840 * 2160
+    media_encoders: int = 2
     # Gateway shards: how many the bot has (None: as many as Discord recommends), and which this process runs
     # (None: all of them). Several processes sharing one database each run some, all with the same count.
     shard_count: int | None = 1
@@ -150,13 +156,13 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
     default_model = env.text("VIDEO_DEFAULT_MODEL", default=models[0])
     if default_model not in models:
         env.report("VIDEO_DEFAULT_MODEL", f"is '{default_model}', which is not one of VIDEO_MODELS")
-    base_url = env.optional_url("VIDEO_API_BASE_URL") or provider.base_url
+    base_url = env.optional_url("VIDEO_API_BASE_URL", carries="the API key") or provider.base_url
     if base_url is None and not simulate:
         env.report("VIDEO_API_BASE_URL", f"is not set, and the {provider.name} provider has no public address")
     log_level = env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", normalise=str.upper)
     shard_count = env.shard_count("DISCORD_SHARD_COUNT")
     shard_ids = env.shard_ids("DISCORD_SHARD_IDS", shard_count)
-    discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL")
+    discord_api_base_url = env.optional_url("DISCORD_API_BASE_URL", carries="the bot token")
     rest_proxy = env.flag("DISCORD_REST_PROXY", default=False)
     if rest_proxy and discord_api_base_url is None:
         env.report("DISCORD_REST_PROXY", "is true, but DISCORD_API_BASE_URL does not name the proxy")
@@ -174,7 +180,7 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         log_level=log_level,
         message_content_intent=env.flag("DISCORD_MESSAGE_CONTENT_INTENT", default=False),
         discord_api_base_url=discord_api_base_url,
-        discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss")),
+        discord_gateway_url=env.optional_url("DISCORD_GATEWAY_URL", schemes=("ws", "wss"), carries="the bot token"),
         trusted_media_origins=env.origins("TRUSTED_MEDIA_ORIGINS"),
         stream_read_timeout=env.number("VIDEO_API_READ_TIMEOUT", default=120.0, minimum=1.0),
         job_deadline=env.number("VIDEO_JOB_DEADLINE", default=3600.0, minimum=10.0),
@@ -186,6 +192,9 @@ def _parse(env: _Reader, *, simulate: bool) -> Settings:
         default_quota_period=cast(Period, quota_period),
         history_max_turns=env.integer("HISTORY_MAX_TURNS", default=20, minimum=2),
         reencode_videos=env.flag("REENCODE_VIDEOS", default=True),
+        media_worker_memory_mb=env.integer("MEDIA_WORKER_MEMORY_MB", default=1024, minimum=256),
+        media_max_pixels=env.integer("MEDIA_MAX_PIXELS", default=3840 * 2160, minimum=320 * 240),
+        media_encoders=env.integer("MEDIA_ENCODERS", default=2, minimum=1, maximum=16),
         shard_count=shard_count,
         shard_ids=shard_ids,
         job_lease_timeout=env.number("JOB_LEASE_TIMEOUT", default=30.0, minimum=2.0),
@@ -365,12 +374,16 @@ class _Reader:
             self.report(name, str(error))
             return load_profile(DEFAULT_PROVIDER)
 
-    def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    def optional_url(self, name: str, *, schemes: tuple[str, ...] = ("http", "https"), carries: str = "") -> str | None:
         value = self._raw(name)
         if value is None:
             return None
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
             self.report(name, f"must be a {' or '.join(schemes)} URL, not '{value}'")
+            return None
+        if carries and in_clear_to_public_host(value):  # the secret would cross networks in clear
+            self.report(name, f"would send {carries} in clear to the public host {parts.hostname}; use "
+                              f"{parts.scheme}s:// ({parts.scheme}:// only to loopback or a private address)")
             return None
         return value.rstrip("/")

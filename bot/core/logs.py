@@ -5,39 +5,49 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from bot.core import scrub
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 # discord.py logs request bodies and webhook URLs (which embed interaction tokens) at DEBUG.
 _NEVER_DEBUG = ("discord.http", "discord.webhook", "discord.gateway")
+_TRACEBACKS = logging.Formatter()
 
-# Secrets learnt while the bot runs (a server's own video API key, once it is set or read), scrubbed like those
-# given at start-up by every RedactSecrets filter.
-_LEARNT: set[str] = set()
 
 
 def register_secret(secret: str) -> None:
-    """Scrub `secret` from every log record from now on (short strings are ignored: they would mangle logs)."""
-    if len(secret) >= 8:
-        _LEARNT.add(secret)
+    """Scrub a secret learnt while the bot runs (a server's own video API key, once it is set or read) from
+    every log record from now on, and from everything else bot.core.scrub cleans (short strings are ignored:
+    they would mangle text)."""
+    scrub.remember(secret)
 
 
 class RedactSecrets(logging.Filter):
-    """Replace any secret that reaches a log record, whatever logger or library produced it."""
+    """Scrub every record, whatever logger or library produced it: its message, its traceback and its stack.
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    The traceback is rendered here (into `exc_text`, which every `logging.Formatter` reuses) and scrubbed, and
+    `exc_info` is dropped, so that no formatter can render the unscrubbed exception again: an exception's text
+    is often a vendor's answer or a URL with a key in it.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = tuple(s for s in secrets if len(s) >= 8)
+        self._secrets = tuple(secrets)
+        scrub.remember(*self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = (*self._secrets, *_LEARNT)
-        if not secrets:
-            return True
         message = record.getMessage()
-        redacted = message
-        for secret in secrets:
-            redacted = redacted.replace(secret, "********")
+        redacted = scrub.scrub(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = scrub.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub.scrub(record.stack_info)
         return True
 
 

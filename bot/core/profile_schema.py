@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.money import is_currency, parse_amount
+from bot.core.urls import in_clear_to_public_host
 
 __all__ = ["ProfileError", "merge_profiles", "read_profile"]
 
@@ -97,6 +98,8 @@ def read_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     base_url = data.get("base_url") or None
     _require(base_url is None or (isinstance(base_url, str) and _is_http_url(base_url)),
              f"has a base_url that is not an http(s) URL: '{base_url}'")
+    _require(base_url is None or not in_clear_to_public_host(base_url),
+             "has a base_url that would send the API key in clear to a public host: use https://")
     return {
         "name": name,
         "description": _text(data, "description", "the profile", default=""),
@@ -167,7 +170,7 @@ def _model(data: Any, index: int, phrases: Mapping[str, Any], raw_url: str | Non
                                  allowed=_CHOICES["orientation"]),
         "sizes": _strings(data, "sizes", where, default=["small"]),
         "image": _choice(data, "image", where, default="none"),
-        "task_prefix": _text(data, "task_prefix", where, default="") or None,
+        "task_prefixes": _prefixes(data, where),
         "recovery": _strings(data, "recovery", where, default=[], allowed=_CHOICES["recovery"]),
         "on_failure": _choice(data, "on_failure", where, default="unknown"),
     }
@@ -189,6 +192,16 @@ def _model(data: Any, index: int, phrases: Mapping[str, Any], raw_url: str | Non
     if "raw_data" in model["recovery"]:
         _require(raw_url is not None, f"describes {where} recovering by raw_data, but [raw_data] has no url")
     return model
+
+
+def _prefixes(data: Mapping[str, Any], where: str) -> list[str]:
+    """`task_prefix`: one spelling ("sora-2") or every spelling the family files the model's tasks under."""
+    value = data.get("task_prefix", [])
+    if isinstance(value, str):
+        value = [value] if value else []
+    _require(isinstance(value, list) and all(isinstance(v, str) and v and ":" not in v for v in value),
+             f"has a 'task_prefix' in {where} that is not a prefix or a list of prefixes (without ':')")
+    return list(dict.fromkeys(value))
 
 
 def _carriers(data: Any, where: str, model: Mapping[str, Any], phrases: Mapping[str, Any]) -> dict[str, str]:

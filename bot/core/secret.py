@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core import scrub
+
 
 class Secret:
     """A string that never shows itself in repr, str, logs or tracebacks."""
@@ -10,6 +12,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        # Every configured secret is scrubbed from whatever the bot shows, stores or logs (bot.core.scrub).
+        scrub.remember(value, *scrub.url_passwords(value))
 
     def reveal(self) -> str:
         """The real value, for the one place that must send it."""

@@ -43,14 +43,15 @@ class Attachments:
 
 @contextlib.asynccontextmanager
 async def prepared_attachments(
-    preparer: MediaPreparer, state: ProgressState, upload_limit: int, *, on_reencode: Callable[[], None] | None = None
+    preparer: MediaPreparer, state: ProgressState, upload_limit: int, *, on_reencode: Callable[[], None] | None = None,
+    guild_id: int | None = None,
 ) -> AsyncIterator[Attachments]:
     """The video and its image, made ready for `upload_limit`, and the state that says how; send them inside
-    the block."""
+    the block. `guild_id`'s videos take their turn with other servers' for an encoder."""
     assert state.video_url is not None
     plain = dataclasses.replace(state, video_attached=False, attached_preview=None, reencoded_for=None)
     async with preparer.prepare(
-        state.video_url, limit=upload_limit, preview_url=state.preview_url, on_reencode=on_reencode
+        state.video_url, limit=upload_limit, preview_url=state.preview_url, on_reencode=on_reencode, owner=guild_id
     ) as ready:
         files: list[tuple[str, Path]] = []
         if ready.video is not None:
@@ -62,6 +63,8 @@ async def prepared_attachments(
             shown = link_only = dataclasses.replace(
                 plain, too_large_limit=upload_limit, fit_failed=ready.not_attached is NotAttached.UNFITTABLE
             )
+        elif ready.not_attached is NotAttached.UNPREPARABLE:  # fit_failed without a limit: "could not be prepared"
+            shown = link_only = dataclasses.replace(plain, fit_failed=True)
         else:
             shown = link_only = plain
         if ready.image is not None:

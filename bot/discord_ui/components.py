@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 import discord
 
-from bot.discord_ui.render import BUTTON_ID, button_id
+from bot.discord_ui.custom_ids import modal_id
+from bot.generation.gate import Origin
+from bot.store import Job
 
-__all__ = ["BUTTON_ID", "INSTRUCTION_FIELD", "REMIX_MODAL_ID", "RemixModal", "button_id", "submitted_text"]
+__all__ = ["INSTRUCTION_FIELD", "RemixModal", "origin_of", "submitted_text"]
 
-REMIX_MODAL_ID: Final = re.compile(r"^videobot:remix-modal:(?P<job_id>[0-9]+)$")
 INSTRUCTION_FIELD: Final = "instruction"
 INSTRUCTION_LIMIT: Final = 1000
 
 
 class RemixModal(discord.ui.Modal, title="Remix this video"):
     """Asks what should change. Sent stopped, so discord.py keeps no copy in memory: its submission is
-    handled from the custom ID alone (see `REMIX_MODAL_ID`), and still works after a restart."""
+    handled from its custom ID (bot.discord_ui.custom_ids), checked like a button (bot.generation.gate), and still
+    works after a restart."""
 
     instruction: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
         label="What should change?",
@@ -29,9 +30,16 @@ class RemixModal(discord.ui.Modal, title="Remix this video"):
         max_length=INSTRUCTION_LIMIT,
     )
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(custom_id=f"videobot:remix-modal:{job_id}")
+    def __init__(self, job: Job) -> None:
+        super().__init__(custom_id=modal_id(job.id, job.button_key))
         self.stop()
+
+
+def origin_of(interaction: discord.Interaction) -> Origin:
+    """Where an interaction came from, as Discord delivered it: server, channel or thread, and the message
+    whose button was pressed (a form opened by a button carries that message too)."""
+    message = interaction.message
+    return Origin(interaction.guild_id, interaction.channel_id, message.id if message is not None else None)
 
 
 def submitted_text(data: Any, custom_id: str) -> str:

@@ -3,14 +3,16 @@ every message the bot sends disables them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-import discord
-
 from bot.core.config import Settings
+from bot.core.scrub import plain, scrub
+from bot.discord_ui.limits import inert
 from bot.discord_ui.render import human_duration, timestamp
+from bot.generation.billing import BILLING_WORDS
 from bot.quotas.admission import UsageReport
 from bot.quotas.moderation import (
     CostChange,
@@ -57,12 +59,20 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
+# Square brackets open and close masked links ("[text](url)"): a member's "](" could close the bot's own link
+# early and plant another. Look-alike brackets read the same and are not markdown; a scheme's "://" gets an
+# invisible word joiner, so a URL in someone's words is shown, never made a link.
+_INERT_LINKS: Final = str.maketrans({"[": "［", "]": "］"})
+_SCHEME: Final = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
+
+
 def shorten(text: str, limit: int) -> str:
-    """One line, at most `limit` characters, markdown made inert."""
-    line = " ".join(text.split())
+    """One line, at most `limit` characters (before escaping), scrubbed of secrets, markdown made inert: no
+    formatting, no link of its own, and safe inside the text of the bot's links."""
+    line = " ".join(scrub(text).split())
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_markdown(line)
+    return _SCHEME.sub(":\u2060", inert(line.translate(_INERT_LINKS)))
 
 
 def yes_no(value: bool) -> str:
@@ -152,14 +162,21 @@ def top_text(board: UsageBoard) -> str:
     """The period's biggest spenders and the totals, for /quota top."""
     when = PERIOD_WORDS[board.period]
     head = f"**Top members {when}** (since {timestamp(board.since, 'D')}, resets {timestamp(board.resets_at)})"
-    if not board.top:
-        return f"{head}\nNobody has made a video {when}."
     lines = [head]
+    if not board.top:
+        lines.append(f"Nobody has made a video {when}.")
     for rank, row in enumerate(board.top, start=1):
         lines.append(f"{rank}. <@{row.user_id}> — {_units(row.units)} · {_videos(row.videos)}")
     totals = board.totals
-    members = f"{totals.members} member{'s' if totals.members != 1 else ''}"
-    lines.append(f"Total: {_units(totals.units)} · {_videos(totals.videos)} · {members}")
+    if board.top:
+        members = f"{totals.members} member{'s' if totals.members != 1 else ''}"
+        lines.append(f"Total: {_units(totals.units)} · {_videos(totals.videos)} · {members}")
+    failed = sum(board.failures.values())
+    if failed:
+        # Members got their units back for these; what the vendor likely charged is the operator's cost.
+        billed = ", ".join(f"{board.failures[b]} {BILLING_WORDS[b].removesuffix(' by the vendor')}"
+                           for b in BILLING_WORDS if board.failures.get(b))
+        lines.append(f"Failed or cancelled (refunded to members): {_videos(failed)}; the vendor likely: {billed}")
     return "\n".join(lines)
 
 
@@ -273,17 +290,25 @@ def generation_line(job: Job) -> str:
 
 
 def outcome_words(job: Job) -> str | None:
-    """`✅ 2 m 14 s`, `❌ refused: …`, `⏹️ cancelled`; None while the job runs."""
+    """`✅ 2 m 14 s`, `❌ refused (sentinel_block): … · not billed by the vendor`, `⏹️ cancelled`; None while
+    the job runs. A video that did not come out says what the vendor likely billed for it (members are refunded)."""
+    words = _outcome(job)
+    if words is None or job.status is JobStatus.SUCCEEDED or job.vendor_billing not in BILLING_WORDS:
+        return words
+    return f"{words} · {BILLING_WORDS[job.vendor_billing]}"
+
+
+def _outcome(job: Job) -> str | None:
     if job.status is JobStatus.SUCCEEDED:
         return f"✅ {human_duration(_took(job.started_at or job.created_at, job.finished_at))}"
     if job.status is JobStatus.CANCELLED:
         by = job.cancelled_by
         return f"⏹️ cancelled by <@{by}>" if by is not None and by != job.user_id else "⏹️ cancelled"
     if job.status is JobStatus.FAILED:
-        reason = shorten(job.error or "no reason given", LOG_ERROR_LIMIT)
+        reason = shorten(plain(job.error or "no reason given"), LOG_ERROR_LIMIT)
         kind = job.error_kind
         if kind == "refused":
-            return f"❌ refused: {reason}"
+            return f"❌ refused ({job.failure_code}): {reason}" if job.failure_code else f"❌ refused: {reason}"
         if kind == "unavailable":
             return "❌ the video service was unavailable"
         if kind == "busy":

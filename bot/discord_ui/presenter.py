@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +23,11 @@ import discord
 from bot.discord_ui.attachments import prepared_attachments
 from bot.discord_ui.editor import EditAbandoned, ProgressEditor
 from bot.discord_ui.ratelimit import Priority, rest_priority
-from bot.discord_ui.refusals import Refusal, classify, in_words
+from bot.discord_ui.refusals import REQUEST_TOO_LARGE, Refusal, classify, in_words
 from bot.discord_ui.render import Rendered, render_progress
+from bot.discord_ui.upload_limits import STEP_DOWN, UploadLimits
 from bot.generation.state import DeliveredTo, Delivery, Phase, Places, ProgressState
+from bot.media.plan import next_rung
 from bot.media.prepare import MediaPreparer
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ class _Payload:
     def of(cls, state: ProgressState, files: Sequence[tuple[str, Path]] = ()) -> _Payload:
         return cls(state, render_progress(state), files)
 
+    def largest_file(self) -> int:
+        """Bytes of its largest file (the video, when it has one): what a 413 refused."""
+        return max((path.stat().st_size for _, path in self.files), default=0)
+
     def fresh_files(self) -> list[discord.File]:
         # New File objects for every attempt: a File's stream is consumed by sending it. Each is read from
         # disk while it is sent, never held whole in memory.
@@ -74,6 +80,60 @@ class _Payload:
             return await channel.send(embed=embed, view=view, files=files)
         reference = channel.get_partial_message(reply_to).to_reference(fail_if_not_exists=False)
         return await channel.send(embed=embed, view=view, files=files, reference=reference, mention_author=False)
+
+
+class _Offers:
+    """The final state's two payloads: `full`, with its files made for an upload limit, and `link_only`.
+
+    When Discord refuses `full` as too large (the limit was stale: boosts lapsed, or the default is not yet
+    what the docs say), `step_down` makes its files again for the next smaller known limit; the files of the
+    previous attempt are removed first. Use inside `async with`.
+    """
+
+    def __init__(self, presenter: DiscordPresenter, places: Places, state: ProgressState, limit: int) -> None:
+        self._presenter, self._places, self._state, self.limit = presenter, places, state, limit
+        self._files = contextlib.AsyncExitStack()
+        self.full = self.link_only = _Payload.of(state)
+
+    async def __aenter__(self) -> _Offers:
+        await self._prepare()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._files.aclose()
+
+    async def step_down(self) -> bool:
+        """Fit the files to the largest known limit below what was refused; False when none is left."""
+        rung = next_rung(self.full.largest_file(), STEP_DOWN)
+        if rung is None:
+            return False
+        log.info("job %s: Discord refused %d bytes as too large; fitting the video to %d bytes",
+                 self._state.job_id, self.full.largest_file(), rung)
+        await self._files.aclose()
+        self.limit = rung
+        await self._prepare()
+        return True
+
+    async def _prepare(self) -> None:
+        state, places, presenter = self._state, self._places, self._presenter
+        if state.phase is not Phase.FINISHED or not state.video_url or state.fit_failed:
+            # fit_failed on the way in: preparing it already failed (see bot.generation.delivery); link it as it is
+            return
+        limit = self.limit
+
+        def reencoding() -> None:  # it can take a while when several videos finish together: say so
+            presenter.show(places, dataclasses.replace(state, phase=Phase.GENERATING, progress=100, fitting_for=limit))
+
+        attachments = await self._files.enter_async_context(
+            prepared_attachments(presenter.preparer, state, limit, on_reencode=reencoding, guild_id=places.guild_id)
+        )
+        self.full = _Payload.of(attachments.state, attachments.files)
+        self.link_only = _Payload.of(attachments.link_only_state)
+
+
+def too_large(error: discord.HTTPException) -> bool:
+    """Discord refused the request for its size (413, or JSON code 40005 "Request entity too large")."""
+    return error.status == 413 or error.code == REQUEST_TOO_LARGE
 
 
 class _Stop(Exception):
@@ -93,12 +153,14 @@ class DiscordPresenter:
         client: discord.Client,
         editor: ProgressEditor,
         preparer: MediaPreparer,
+        limits: UploadLimits,
         *,
         deliveries_at_once: int = 8,
     ) -> None:
         self._client = client
         self._editor = editor
-        self._preparer = preparer
+        self.preparer = preparer
+        self._limits = limits
         # Finished videos delivered at once (the media pool has as many connections): the scratch disk stays
         # bounded when hundreds finish together, and a download's timeout never counts a wait for a connection.
         self._deliveries = asyncio.Semaphore(deliveries_at_once)
@@ -155,29 +217,29 @@ class DiscordPresenter:
             return await self._deliver(places, state)
 
     async def _deliver(self, places: Places, state: ProgressState) -> Delivery:
-        async with self._payloads(places, state) as (full, link_only):
-            return await self._climb(places, state, full, link_only)
+        async with _Offers(self, places, state, self.upload_limit(places)) as offers:
+            return await self._climb(places, state, offers)
 
-    async def _climb(self, places: Places, state: ProgressState, full: _Payload, link_only: _Payload) -> Delivery:
+    async def _climb(self, places: Places, state: ProgressState, offers: _Offers) -> Delivery:
         reasons: list[str] = []
         message = self._progress_message(places)
         if message is not None:
             try:
-                landed = await self._final_edit(places, message, full, link_only)
+                landed = await self._final_edit(places, message, offers)
                 return Delivery("message", message.channel.id, message.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
         thread = places.thread_id
         if thread is not None and thread not in self._gone:
             try:
-                sent, landed = await self._post(thread, places, full, link_only, reply_to=None)
+                sent, landed = await self._post(thread, places, offers, reply_to=None)
                 return Delivery("thread", thread, sent.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
         if places.outside is not None:
             channel, post = places.outside
             try:
-                sent, landed = await self._post(channel, places, full, link_only, reply_to=post)
+                sent, landed = await self._post(channel, places, offers, reply_to=post)
                 return Delivery("channel", channel, sent.id, state=landed.state)
             except _Stop as stop:
                 reasons.append(stop.reason)
@@ -201,14 +263,12 @@ class DiscordPresenter:
                 reasons.append(in_words(error))
         return Delivery(None, reason="; ".join(reasons) or "there was nowhere to say it")
 
-    async def _final_edit(
-        self, places: Places, message: discord.PartialMessage, full: _Payload, link_only: _Payload
-    ) -> _Payload:
+    async def _final_edit(self, places: Places, message: discord.PartialMessage, offers: _Offers) -> _Payload:
         """Rungs 1 and 2: the progress message itself (reopening its archived thread once, if allowed).
         Returns the payload Discord accepted."""
         if message.id in self._gone:
             raise _Stop(Refusal.MESSAGE_GONE, "the progress message was deleted")
-        payload, reopened, paced = full, False, True
+        payload, reopened, paced = offers.full, False, True
         while True:
             try:
                 if paced:  # the first attempt waits for any progress edit in flight, at the shared pace
@@ -221,9 +281,8 @@ class DiscordPresenter:
                 raise _Stop(Refusal.TRANSIENT, "the bot was shutting down") from None
             except discord.HTTPException as error:
                 refusal = classify(error, with_files=bool(payload.files))
-                if refusal is Refusal.PAYLOAD and payload is not link_only:
-                    log.info("progress message %s refused the video (%s); linking it", message.id, in_words(error))
-                    payload = link_only
+                if refusal is Refusal.PAYLOAD and payload is not offers.link_only:
+                    payload = await self._smaller(offers, error, f"progress message {message.id}")
                     continue
                 if refusal is Refusal.ARCHIVED and not reopened and await self._reopen(places):
                     reopened = True
@@ -232,21 +291,32 @@ class DiscordPresenter:
                 raise _Stop(refusal, f"progress message: {in_words(error)}") from error
 
     async def _post(
-        self, channel_id: int, places: Places, full: _Payload, link_only: _Payload, *, reply_to: int | None
+        self, channel_id: int, places: Places, offers: _Offers, *, reply_to: int | None
     ) -> tuple[discord.Message, _Payload]:
-        """Rungs 3 and 4: a new message, with files if Discord takes them, else the link-only payload."""
+        """Rungs 3 and 4: a new message, with files if Discord takes them (fitted smaller when they were too
+        large), else the link-only payload."""
         channel = self._client.get_partial_messageable(channel_id, guild_id=places.guild_id)
-        for payload in (full, link_only) if full.files else (link_only,):
+        payload = offers.full if offers.full.files else offers.link_only
+        while True:
             try:
                 return await payload.send(channel, reply_to), payload
             except discord.HTTPException as error:
                 refusal = classify(error, with_files=bool(payload.files))
-                if refusal is Refusal.PAYLOAD and payload is full:
+                if refusal is Refusal.PAYLOAD and payload is not offers.link_only:
+                    payload = await self._smaller(offers, error, f"channel {channel_id}")
                     continue
                 if refusal in (Refusal.CHANNEL_GONE, Refusal.CLOSED, Refusal.ARCHIVED):
                     self._gone.add(channel_id)
                 raise _Stop(refusal, f"channel {channel_id}: {in_words(error)}") from error
-        raise AssertionError("unreachable: the link-only payload either returns or raises")
+
+    @staticmethod
+    async def _smaller(offers: _Offers, error: discord.HTTPException, where: str) -> _Payload:
+        """The next payload to try after `where` refused the files: fitted to a smaller limit when they were
+        too large and a smaller one is known, else without any files."""
+        if too_large(error) and await offers.step_down():
+            return offers.full if offers.full.files else offers.link_only
+        log.info("%s refused the video (%s); linking it", where, in_words(error))
+        return offers.link_only
 
     async def _reopen(self, places: Places) -> bool:
         """Unarchive the thread once so its progress message can be edited (allowed unless it is locked)."""
@@ -268,28 +338,12 @@ class DiscordPresenter:
         elif refusal in (Refusal.CHANNEL_GONE, Refusal.CLOSED, Refusal.ARCHIVED) and places.thread_id is not None:
             self._gone.add(places.thread_id)
 
-    # --- payloads ---------------------------------------------------------------------------------
+    # --- the upload limit ------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _payloads(self, places: Places, state: ProgressState) -> AsyncIterator[tuple[_Payload, _Payload]]:
-        """The final message with its files (the video, re-encoded if it must be, and its image), and the same
-        without any files. The files exist until the block ends."""
-        if state.phase is not Phase.FINISHED or not state.video_url:
-            payload = _Payload.of(state)
-            yield payload, payload
-            return
-        limit = self.upload_limit(places.guild_id)
-
-        def reencoding() -> None:  # it can take a while when several videos finish together: say so
-            self.show(places, dataclasses.replace(state, phase=Phase.GENERATING, progress=100, fitting_for=limit))
-
-        async with prepared_attachments(self._preparer, state, limit, on_reencode=reencoding) as attachments:
-            yield _Payload.of(attachments.state, attachments.files), _Payload.of(attachments.link_only_state)
-
-    def upload_limit(self, guild_id: int) -> int:
-        """The server's real per-file limit (it grows with boosts)."""
-        guild = self._client.get_guild(guild_id)
-        return guild.filesize_limit if guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+    def upload_limit(self, places: Places) -> int:
+        """The per-file limit to fit a video to: the one its job kept from the interaction that started it,
+        else the best this process knows for the server (see bot/discord_ui/upload_limits.py)."""
+        return places.upload_limit or self._limits.for_guild(places.guild_id)
 
     # --- places -----------------------------------------------------------------------------------
 

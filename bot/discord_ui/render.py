@@ -5,14 +5,14 @@ Nothing here talks to Discord; discord.Embed and discord.ui.View are only data h
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 import discord
 
-from bot.discord_ui import limits
+from bot.core.scrub import plain
+from bot.discord_ui import custom_ids, limits
 from bot.discord_ui.limits import escaped, shortened
 from bot.generation.state import Phase, ProgressState
 from bot.media.links import link_expiry
@@ -22,13 +22,6 @@ BAR_CELLS: Final = 10
 PROMPT_PREVIEW: Final = 1500  # leaves room in the 4096-character description for the status lines
 TASK_ID_SHOWN: Final = 100
 ERROR_SHOWN: Final = 500
-
-# Custom IDs of the progress message's buttons. The cog registers persistent DynamicItems whose
-# templates match these, so the buttons keep working after a restart.
-BUTTON_PREFIX: Final = "videobot:job"
-BUTTON_ID = re.compile(
-    rf"^{BUTTON_PREFIX}:(?P<action>cancel|remix|reroll|retry|refresh|delete):(?P<job_id>[0-9]+)$"
-)
 
 
 class Colour:
@@ -126,8 +119,10 @@ def render_progress(state: ProgressState) -> Rendered:
     embed.add_field(name="Orientation", value=state.orientation.capitalize())
     if state.duration:
         embed.add_field(name="Duration", value=f"{state.duration} s")
-    if state.task_id:  # the vendor's, so bounded here: a field value over 1024 characters fails the edit
-        embed.add_field(name="Task ID", value=f"`{shortened(state.task_id, TASK_ID_SHOWN)}`")
+    if state.task_id:  # the vendor's, so bounded here (a field value over 1024 characters fails the edit),
+        # and without backticks, which would end the code span and let the rest render as markdown
+        task_id = plain(state.task_id).replace("`", "'")
+        embed.add_field(name="Task ID", value=f"`{shortened(task_id, TASK_ID_SHOWN)}`")
     if state.phase is Phase.FINISHED and state.deleted_by is None:
         image = f"attachment://{state.attached_preview}" if state.attached_preview else state.preview_url
         if image:
@@ -173,14 +168,20 @@ def _status(state: ProgressState) -> tuple[str, discord.Colour, list[str]]:
     if phase is Phase.CANCELLED:
         who = f" by <@{state.cancelled_by}>" if state.cancelled_by else ""
         return f"⏹️ Cancelled{who}", Colour.DARK_GREY, ["No quota was used."]
-    error = shortened(state.error or "Something went wrong.", ERROR_SHOWN)
+    error = vendor_words(state.error or "Something went wrong.", ERROR_SHOWN)
     return "❌ Couldn't make this video", Colour.RED, [error, "No quota was used."]
+
+
+def vendor_words(text: str, limit: int) -> str:
+    """A sentence with the vendor's words in it (a failure reason, a note), shown like member text: scrubbed,
+    markdown, masked links and mentions made inert, bounded."""
+    return escaped(plain(text), limit)
 
 
 def _delivery_notes(state: ProgressState) -> list[str]:
     """How the video came with the message (attached, re-encoded, linked and why) and how long its link lasts."""
     url = None if state.link_gone else state.video_url
-    lines = [f"⚠️ {state.service_note}"] if state.service_note else []
+    lines = [f"⚠️ {vendor_words(state.service_note, ERROR_SHOWN)}"] if state.service_note else []
     if state.video_attached and state.reencoded_for is not None:
         original = "the video service no longer has the original"
         if url:
@@ -194,6 +195,8 @@ def _delivery_notes(state: ProgressState) -> list[str]:
             f"The video is larger than this server's upload limit ({human_size(state.too_large_limit)}){even}; "
             "open it from the link."
         )
+    elif state.fit_failed and not state.video_attached:  # a fit failure without a limit: preparing it failed
+        lines.append("The video could not be prepared to play here; open it from the link.")
     elif url and not state.video_attached:
         lines.append("Open the video from the link.")
     if url and _link_matters(state) and (expires := link_expiry(url)) is not None:
@@ -221,14 +224,13 @@ def _fits_button(url: str) -> bool:
     return url.startswith(("https://", "http://")) and len(url) <= limits.LINK_BUTTON_URL
 
 
-def button_id(action: str, job_id: int) -> str:
-    """The custom ID of one of a job's buttons."""
-    return f"{BUTTON_PREFIX}:{action}:{job_id}"
-
-
 def _buttons(state: ProgressState) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     job = state.job_id
+
+    def button_id(action: str, job_id: int) -> str:  # custom IDs name the job with its key (bot.generation.gate)
+        return custom_ids.button_id(action, job_id, state.button_key)
+
     if state.phase in (Phase.QUEUED, Phase.WAITING, Phase.GENERATING):
         view.add_item(
             discord.ui.Button(label="Cancel", style=discord.ButtonStyle.danger, custom_id=button_id("cancel", job))
@@ -249,7 +251,7 @@ def _buttons(state: ProgressState) -> discord.ui.View:
         view.add_item(
             discord.ui.Button(label="Retry", style=discord.ButtonStyle.primary, custom_id=button_id("retry", job))
         )
-    # A stopped view is sent but not registered in discord.py's view store: clicks are handled by the
-    # persistent DynamicItems matching BUTTON_ID, which survive restarts; nothing piles up in memory.
+    # A stopped view is sent but not registered in discord.py's view store: the Video cog handles every click
+    # from its custom ID (cogs/video.py, on_interaction), also after a restart; nothing piles up in memory.
     view.stop()
     return view

@@ -6,6 +6,7 @@ announcement in the thread, or the member's own reply) and whether a new thread 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
@@ -13,7 +14,9 @@ from typing import Final
 import discord
 
 from bot.core.errors import BotError
+from bot.discord_ui.refusals import THREAD_ARCHIVED
 from bot.discord_ui.render import render_progress, thread_name
+from bot.discord_ui.upload_limits import UploadLimits
 from bot.generation.service import VideoPlan, VideoService
 from bot.generation.state import progress_state
 from bot.quotas.policy import Member
@@ -29,8 +32,9 @@ PostAnchor = Callable[[], Awaitable[discord.Message]]
 class VideoStarter:
     """Admit, post, open the thread if the plan needs one, post the progress message, launch."""
 
-    def __init__(self, videos: VideoService) -> None:
+    def __init__(self, videos: VideoService, limits: UploadLimits) -> None:
         self._videos = videos
+        self._limits = limits
 
     async def start(
         self,
@@ -40,10 +44,14 @@ class VideoStarter:
         asked_in: int,
         post_anchor: PostAnchor,
         thread: discord.Thread | None,
+        interaction: discord.Interaction | None = None,
     ) -> Job:
         """Start `plan` for `member`, who asked in channel `asked_in`. `post_anchor` posts (or returns) the
         message the video answers; `thread` is where the progress message goes, or None to open a thread
-        from the anchor."""
+        from the anchor. `interaction` is what asked (None for a reply): its live upload limit goes with the job."""
+        plan = dataclasses.replace(plan, params=dataclasses.replace(
+            plan.params, upload_limit=self._upload_limit(plan.guild_id, interaction)
+        ))
         admission = await self._videos.admit(plan, member, asked_in=asked_in)
         job = admission.job
         try:
@@ -65,12 +73,25 @@ class VideoStarter:
         except discord.HTTPException as error:
             log.warning("starting job %s failed at Discord: %s", job.id, error)
             await self._videos.abandon(job, "Discord refused a step of starting this video.")
-            reason = "I'm missing a permission here" if error.status == 403 else "Discord refused a step"
+            reason = _refused_step(error)
             raise BotError(f"I couldn't start the video: {reason}. No quota was used.") from error
         except BaseException:
             await self._videos.abandon(job, "The bot failed while starting this video.")
             raise
         return job
+
+    def _upload_limit(self, guild_id: int, interaction: discord.Interaction | None) -> int:
+        """The per-file limit the video will be fitted to: the asking interaction's live number, else the best
+        known for the server (see bot/discord_ui/upload_limits.py)."""
+        live = self._limits.of_interaction(interaction) if interaction is not None else None
+        return live if live is not None else self._limits.for_guild(guild_id)
+
+
+def _refused_step(error: discord.HTTPException) -> str:
+    """Why Discord refused a step of a start, as the member reads it after "I couldn't start the video: "."""
+    if error.code == THREAD_ARCHIVED:
+        return "this thread is archived or locked and I couldn't reopen it"
+    return "I'm missing a permission here" if error.status == 403 else "Discord refused a step"
 
 
 async def _post_progress(thread: discord.Thread, job: Job, reply_to: discord.Message | None) -> discord.Message:

@@ -4,14 +4,19 @@ How a job is sent follows the provider profile of its model. A chat-route model 
 whose newest user message carries the options the way that service reads them and, as a vision part, the
 picture to start from; a task-route model is created with `/v1/video/create` and polled. If a stream
 breaks after the task ID appeared, or the job is resumed after a restart with a task ID saved, the task is
-recovered from the sources its profile names (the Raw Data link first). Every visible change is reported
-through a callback; the result is an `Outcome`, never an exception, except cancellation.
+recovered from the sources its profile names (the Raw Data link first).
+
+Once a task ID is known, the task's status decides the end: an `{"error": …}` event after the ID, an HTTP
+error or a timeout sends the engine to ask the task (Raw Data page, then the task endpoints under every
+spelling of the ID), and only a terminal status from the vendor, or the job's deadline, fails the video.
+Just before a generation request leaves, `before_send` lets the caller record that it is leaving. Every
+visible change is reported through a callback; the result is an `Outcome`, never an exception, except
+cancellation and what `before_send` raises.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import random
 import re
@@ -19,17 +24,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import aiohttp
-
-from bot.core.catalog import ModelSpec, ProviderProfile
+from bot.core.catalog import FailureCost, ModelSpec, ProviderProfile
 from bot.core.pacing import RatePacer
+from bot.generation.asking import LoadImage, picture_data_url, picture_loader, service_note
+from bot.generation.billing import Billing, failure_billing, unfinished_billing
 from bot.generation.recovery import recovery_sources
-from bot.generation.requests import IMAGE_LIMIT
-from bot.media.download import MediaError, download_media
+from bot.media.download import MediaError
 from bot.store import JobParams
 from bot.videoapi import (
     Ask,
     AuthenticationFailed,
+    GenerationStopped,
     RateLimited,
     RequestRejected,
     ServiceUnavailable,
@@ -39,7 +44,8 @@ from bot.videoapi import (
     VideoAPI,
     VideoAPIError,
     chat_request,
-    read_echo,
+    failure_code,
+    refusal_of,
     task_body,
     task_prompt,
 )
@@ -48,7 +54,12 @@ log = logging.getLogger(__name__)
 
 Stage = Literal["waiting", "generating"]
 ErrorKind = Literal["refused", "failed", "unavailable", "busy", "interrupted", "timeout", "auth"]
-LoadImage = Callable[[str], Awaitable[bytes]]
+__all__ = ["GenerationEngine", "GenerationFailed", "Outcome", "Update", "VideoMade", "picture_loader"]
+BeforeSend = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +91,8 @@ class GenerationFailed:
     error: str
     kind: ErrorKind
     task_id: str | None = None
+    code: str | None = None  # the vendor's code (sentinel_block, moderation_blocked, …), when it gave one
+    billing: Billing = "not_billed"  # what the vendor likely billed for it (the member is refunded anyway)
 
 
 Outcome = VideoMade | GenerationFailed
@@ -132,6 +145,10 @@ class GenerationEngine:
         for spec in provider.models:
             log.info("%s: %s route, sent as %s; %s", spec.name, spec.route, spec.request_model, _COSTS[spec.on_failure])
 
+    def failure_cost(self, model: str) -> FailureCost:
+        """What a failed generation of `model` costs at the vendor, as its profile says."""
+        return self._provider.model(model).on_failure if self._provider.has_model(model) else "unknown"
+
     async def run(
         self,
         *,
@@ -140,11 +157,20 @@ class GenerationEngine:
         history: Sequence[Mapping[str, Any]],
         task_id: str | None,
         report: Report,
+        before_send: BeforeSend = _nothing,
     ) -> Outcome:
         """Make the video: recover `task_id` if given, else create it (task route) or stream it (chat)."""
         if not self._provider.has_model(model):
-            return GenerationFailed(_NOT_OFFERED, "failed", task_id)
+            return GenerationFailed(_NOT_OFFERED, "failed", task_id,
+                                    billing="maybe_billed" if task_id else "not_billed")
         spec = self._provider.model(model)
+        sent = task_id is not None
+
+        async def sending() -> None:
+            nonlocal sent
+            await before_send()  # recorded before the request leaves: a restart must know it may have arrived
+            sent = True
+
         try:
             async with asyncio.timeout(self._deadline):
                 if task_id:
@@ -154,10 +180,11 @@ class GenerationEngine:
                 except MediaError:
                     return GenerationFailed(_PICTURE, "failed")
                 if spec.route == "task" or (ask.image and spec.image == "task"):
-                    return await self._from_task(spec, ask, history, report)
-                return await self._stream(spec, ask, params, history, report)
+                    return await self._from_task(spec, ask, history, report, sending=sending)
+                return await self._stream(spec, ask, params, history, report, sending=sending)
         except TimeoutError:
-            return GenerationFailed(_TIMED_OUT, "timeout", task_id)
+            return GenerationFailed(_TIMED_OUT, "timeout", task_id,
+                                    billing=unfinished_billing(spec.on_failure, sent=sent))
 
     async def _ask(self, params: JobParams) -> Ask:
         image = params.image_url
@@ -167,10 +194,12 @@ class GenerationEngine:
         return Ask(params.prompt, params.orientation, params.duration, params.size, image)
 
     async def _stream(
-        self, spec: ModelSpec, ask: Ask, params: JobParams, history: Sequence[Mapping[str, Any]], report: Report
+        self, spec: ModelSpec, ask: Ask, params: JobParams, history: Sequence[Mapping[str, Any]], report: Report,
+        *, sending: BeforeSend,
     ) -> Outcome:
         request = chat_request(spec, self._provider.phrases, history, ask)
         last: Transcript | None = None
+        await sending()
         try:
             async for snapshot in self._api.stream_chat(
                 request.model, request.messages, on_retry=_retry_reporter(report), extra=request.extra
@@ -184,32 +213,41 @@ class GenerationEngine:
             task = broken.task_id or (seen.task_id if seen else None)
             if task is None:
                 log.warning("stream for %s broke before a task ID (%s)", spec.name, broken.reason)
-                return GenerationFailed(_INTERRUPTED, "interrupted")
-            log.info("stream broke after task %s (%s); recovering it", task, broken.reason)
-            return await self._recover(task, spec, seen, params, report, conveyed=request.conveyed)
+                return GenerationFailed(_INTERRUPTED, "interrupted", billing=unfinished_billing(spec.on_failure,
+                                                                                               sent=True))
+            # After the task ID, whatever ended the stream (a cut, silence, an error event) is not the task's
+            # end: the task's own status decides.
+            log.info("stream ended after task %s (%s); asking the task", task, broken.reason)
+            return await self._recover(task, spec, seen, params, report, conveyed=request.conveyed,
+                                      hint=broken.cause or broken)
         except VideoAPIError as error:
-            return _failure(error, last.task_id if last else None)
+            if last is not None and last.task_id:
+                log.info("stream of task %s ended with %s; asking the task", last.task_id, type(error).__name__)
+                return await self._recover(last.task_id, spec, last, params, report, conveyed=request.conveyed,
+                                           hint=error)
+            return _failure(error, None, spec)
         if last is None:
-            return GenerationFailed(_INTERRUPTED, "interrupted")
+            return GenerationFailed(_INTERRUPTED, "interrupted", billing=unfinished_billing(spec.on_failure, sent=True))
         if last.state == "completed" and last.video_url:
             note = service_note(params, last.content, request.conveyed)
             return VideoMade(last.task_id, last.content, last.video_url, last.preview_url, last.sid, note)
-        return _reported_failure(last.task_id, last.error)
+        return _reported_failure(last.task_id, last.error, None, spec)
 
     async def _from_task(
-        self, spec: ModelSpec, ask: Ask, history: Sequence[Mapping[str, Any]], report: Report
+        self, spec: ModelSpec, ask: Ask, history: Sequence[Mapping[str, Any]], report: Report, *, sending: BeforeSend
     ) -> Outcome:
         body = task_body(spec, ask, task_prompt(history) or ask.prompt)
+        await sending()
         try:
             task_id = await self._api.create_task(body, on_retry=_retry_reporter(report))
         except VideoAPIError as error:
-            return _failure(error, None)
-        # A created task has no chat answer, so no Raw Data page: only the task endpoints know it.
+            return _failure(error, None, spec)
+        # A created task has no chat answer: its model's task endpoints know it, then its Raw Data page.
         return await self._recover(task_id, spec, None, None, report, created=True)  # reports the ID first
 
     async def _recover(
         self, task_id: str, spec: ModelSpec, seen: Transcript | None, params: JobParams | None, report: Report,
-        *, created: bool = False, conveyed: frozenset[str] = frozenset(),
+        *, created: bool = False, conveyed: frozenset[str] = frozenset(), hint: VideoAPIError | None = None,
     ) -> Outcome:
         """Ask the task's sources until it ends. GETs are safe to repeat, so outages are waited out.
 
@@ -220,7 +258,10 @@ class GenerationEngine:
         sources = recovery_sources(self._api, self._provider, spec, task_id, seen.raw_data_url if seen else None,
                                    created=created)
         if not sources:
-            return GenerationFailed(_UNRECOVERABLE, "interrupted", task_id)
+            if isinstance(hint, GenerationStopped | RequestRejected):  # the service's words are all there is
+                return _failure(hint, task_id, spec)
+            return GenerationFailed(_UNRECOVERABLE, "interrupted", task_id,
+                                    billing=unfinished_billing(spec.on_failure, sent=True))
         await report(Update("waiting", task_id=task_id))
         current, outages, missing_rounds = 0, 0, 0
         while True:
@@ -231,29 +272,27 @@ class GenerationEngine:
                 index = (current + offset) % len(sources)
                 try:
                     status = await sources[index].fetch()
-                except RequestRejected as error:
-                    if error.status != 404:
-                        return _failure(error, task_id)
-                    missing += 1
-                    continue
-                except (ServiceUnavailable, RateLimited) as error:
-                    log.info("asking %s about %s failed: %s", sources[index].name, task_id, error)
-                    continue
                 except VideoAPIError as error:
-                    return _failure(error, task_id)
+                    # Not the task's answer (an outage, a refused key, a gateway's error page): ask on.
+                    if isinstance(error, RequestRejected) and error.status == 404:
+                        missing += 1
+                    else:
+                        log.info("asking %s about %s failed: %s", sources[index].name, task_id, error)
+                    continue
                 current = index  # keep asking the source that answered
                 break
             if status is None:
                 if missing == len(sources):
                     missing_rounds += 1
                     if missing_rounds >= _MISSING_ROUNDS:
-                        return GenerationFailed(_LOST, "failed", task_id)
+                        return GenerationFailed(_LOST, "failed", task_id,
+                                                billing=unfinished_billing(spec.on_failure, sent=True))
                 else:
+                    # Only the task's status or the job's deadline ends it; the member sees the service is silent.
                     outages += 1
                     log.warning("no source answered about %s (%d time(s))", task_id, outages)
-                    if outages >= self._poll_outage_limit:
-                        return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
-                    await report(Update("waiting", task_id=task_id, retry=(outages + 1, self._poll_outage_limit)))
+                    shown = min(outages + 1, self._poll_outage_limit)
+                    await report(Update("waiting", task_id=task_id, retry=(shown, self._poll_outage_limit)))
                 await asyncio.sleep(min(60.0, self._poll_interval * 2 ** min(outages, 4)))
                 continue
             outages, missing_rounds = 0, 0
@@ -264,54 +303,11 @@ class GenerationEngine:
                                  note)
             if status.state == "completed":
                 # Finished without a link the bot may open: asking again will not add one.
-                return GenerationFailed(_NO_USABLE_LINK, "failed", task_id)
+                return GenerationFailed(_NO_USABLE_LINK, "failed", task_id, billing="billed")
             if status.state == "failed":
-                return _reported_failure(task_id, status.error)
+                return _reported_failure(task_id, status.error, status.code or (hint.code if hint else None), spec)
             await report(_update_from_task(task_id, status))
             await asyncio.sleep(self._poll_interval * self._random.uniform(0.8, 1.2))
-
-
-def service_note(params: JobParams | None, content: str, conveyed: frozenset[str]) -> str | None:
-    """One sentence when the service's reading of the request (its ```json echo) differs from the ask.
-
-    Only options the request told the service are compared: a remix's words alone ask nothing new.
-    """
-    echo = read_echo(content) if params else None
-    if echo is None or params is None:
-        return None
-    differences = []
-    asked = params.orientation
-    if "orientation" in conveyed and echo.orientation in ("portrait", "landscape") and echo.orientation != asked:
-        differences.append(f"you asked for {params.orientation}; the service made {echo.orientation}")
-    if "duration" in conveyed and echo.duration is not None and params.duration is not None \
-            and echo.duration != params.duration:
-        differences.append(f"you asked for {params.duration} s; the service made {echo.duration} s")
-    if not differences:
-        return None
-    text = ", and ".join(differences)
-    return text[0].upper() + text[1:] + "."
-
-
-def picture_loader(session: aiohttp.ClientSession, trusted_origins: Sequence[str] = ()) -> LoadImage:
-    """Fetches a member's picture (Discord's CDN) for profiles that send pictures as data: URLs."""
-
-    async def load(url: str) -> bytes:
-        return await download_media(session, url, max_bytes=IMAGE_LIMIT, trusted_origins=trusted_origins)
-
-    return load
-
-
-def picture_data_url(data: bytes) -> str:
-    """The picture as a data: URL, typed by its first bytes (PNG, JPEG or WebP, as /video accepts)."""
-    if data.startswith(b"\x89PNG"):
-        kind = "image/png"
-    elif data.startswith(b"\xff\xd8"):
-        kind = "image/jpeg"
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    else:
-        kind = "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 # Words with which the vendor family words a content-policy refusal, as opposed to a render failure.
@@ -322,10 +318,22 @@ _REFUSAL_WORDS = re.compile(
 )
 
 
-def _reported_failure(task_id: str | None, error: str | None) -> GenerationFailed:
-    """A failure the service reported in its own words: a refusal of the prompt, or a failed render."""
+def _reported_failure(task_id: str | None, error: str | None, code: str | None, spec: ModelSpec) -> GenerationFailed:
+    """A failure the service reported: a refusal of the prompt (by its code, or its words), or a failed render."""
+    code = code or failure_code(None, [error])
+    billing = failure_billing(spec.on_failure, code)
+    refusal = refusal_of(code)
+    if refusal is not None:
+        words = error if error and not _is_bare(error, refusal.code) else None
+        sentence = refusal.sentence if words is None else f"{refusal.sentence} ({words.rstrip('.')})"
+        return GenerationFailed(sentence, "refused", task_id, refusal.code, billing)
     kind: ErrorKind = "refused" if error and _REFUSAL_WORDS.search(error) else "failed"
-    return GenerationFailed(error or _DECLINED, kind, task_id)
+    return GenerationFailed(error or _DECLINED, kind, task_id, code, billing)
+
+
+def _is_bare(error: str, code: str) -> bool:
+    """Whether the service's words say nothing but the code (then the member reads only the sentence)."""
+    return error.strip().rstrip(".").lower().endswith(code) and len(error.strip()) <= len(code) + 40
 
 
 def _update_from_transcript(snapshot: Transcript) -> Update:
@@ -358,9 +366,19 @@ def _retry_reporter(report: Report) -> Callable[[int, int, VideoAPIError], Await
     return on_retry
 
 
-def _failure(error: VideoAPIError, task_id: str | None) -> GenerationFailed:
+def _failure(error: VideoAPIError, task_id: str | None, spec: ModelSpec) -> GenerationFailed:
+    """The end of a video whose request the service answered with an error (no task to ask about)."""
+    refusal = refusal_of(error.code)
+    if refusal is not None:  # refused at the door nothing was made, unless moderation stopped it midway
+        midway = refusal.stage == "during" and isinstance(error, GenerationStopped)
+        billing: Billing = failure_billing(spec.on_failure, refusal.code) if midway else "not_billed"
+        return GenerationFailed(refusal.sentence, "refused", task_id, refusal.code, billing)
+    if isinstance(error, GenerationStopped):  # the service began, then stopped it: a failed generation
+        return GenerationFailed(error.user_message, "failed", task_id, error.code,
+                                failure_billing(spec.on_failure, error.code))
+    # Answered with an error at the door: nothing was made.
     if isinstance(error, RequestRejected):
-        return GenerationFailed(error.user_message, "refused", task_id)
+        return GenerationFailed(error.user_message, "refused", task_id, error.code)
     if isinstance(error, AuthenticationFailed):
         log.error("the video API refused the key: %s", error)
         return GenerationFailed(error.user_message, "auth", task_id)
@@ -368,4 +386,4 @@ def _failure(error: VideoAPIError, task_id: str | None) -> GenerationFailed:
         return GenerationFailed(error.user_message, "busy", task_id)
     if isinstance(error, ServiceUnavailable):
         return GenerationFailed(_UNAVAILABLE, "unavailable", task_id)
-    return GenerationFailed(error.user_message, "failed", task_id)
+    return GenerationFailed(error.user_message, "failed", task_id, error.code)

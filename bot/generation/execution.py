@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
+from bot.generation.billing import Billing, unfinished_billing
+from bot.generation.delivery import DeliveryGuard
 from bot.generation.engine import GenerationEngine, GenerationFailed, Outcome, Update, VideoMade
 from bot.generation.history import History, build_history
 from bot.generation.state import Delivery, Phase, Places, ProgressState, progress_state, shown_of
@@ -52,6 +54,11 @@ class _CancelCameFirst(Exception):
     """Raised inside the transaction that saves a video's result when a Cancel was recorded before it."""
 
 
+class _NotToSend(Exception):
+    """Raised just before a generation request would leave, when its job may no longer send it (a Cancel was
+    recorded, or another process holds it now)."""
+
+
 class JobExecution:
     """Runs jobs through the engine and ends them; the JobRunner decides when and owns the tasks."""
 
@@ -68,7 +75,8 @@ class JobExecution:
     ) -> None:
         self._store = store
         self._engine = engine
-        self._presenter = presenter
+        self._guard = DeliveryGuard(presenter, store)  # showing a job's end never kills the job's task
+        self._presenter: Presenter = self._guard
         self._quotas = quotas
         self._history_max_turns = history_max_turns
         self._ended = ended
@@ -82,7 +90,8 @@ class JobExecution:
         """Make the job's video (or resume it) and end it; a recorded Cancel ends it as cancelled.
 
         The runner has marked the job running. `interrupted`: it was running without a task ID when this
-        process took it over, so the service may or may not have started it; it is failed, never sent again.
+        process took it over, after its request was let out, so the service may or may not have started it; it
+        is failed, never sent again. A job taken over that never let its request out is simply run.
         """
         try:
             job = await self._store.jobs.get(job_id)
@@ -93,6 +102,13 @@ class JobExecution:
                 await self._end_cancelled(job, places, progress_state(job))
                 return
             outcome, state = await self._make(job, places, interrupted=interrupted)
+        except _NotToSend:
+            fresh = await self._store.jobs.get(job_id)
+            if fresh.cancel_requested and not fresh.status.finished:
+                await self.end_cancelled(job_id)
+            else:
+                log.warning("job %s was not sent: it is no longer this process's to send", job_id)
+            return
         except asyncio.CancelledError:
             if self.closing or job_id in self.lost:
                 raise  # shutting down, or adopted elsewhere: the job stays unfinished for its next holder
@@ -106,8 +122,12 @@ class JobExecution:
             log.exception("job %s failed inside the bot", job_id)
             job = await self._store.jobs.get(job_id)
             places, state = await self.places(job), progress_state(job, phase=Phase.WAITING)
-            outcome = GenerationFailed(_BOT_FAILURE, "failed")
+            outcome = GenerationFailed(_BOT_FAILURE, "failed", billing=self._unfinished_billing(job))
         await self._conclude(job, places, state, outcome)
+
+    async def close(self) -> None:
+        """Stop the delivery guard's bookkeeping (after every job task has stopped)."""
+        await self._guard.close()
 
     async def end_cancelled(self, job_id: int) -> None:
         """End a job whose Cancel was recorded, showing the progress it had made."""
@@ -118,7 +138,8 @@ class JobExecution:
         """A job an earlier run admitted but never got going: tell its member wherever possible, refund it."""
         self.settled.add(job.id)
         delivery = await self._presenter.notify(await self.places(job), NEVER_STARTED.format(user=job.user_id))
-        await self._end_without_video(job, JobStatus.FAILED, INTERRUPTED_BY_RESTART, "interrupted", delivery)
+        await self._end_without_video(job, JobStatus.FAILED, INTERRUPTED_BY_RESTART, "interrupted", delivery,
+                                      billing="not_billed")
 
     async def places(self, job: Job) -> Places:
         """Where the job can speak to its member. A thread hangs off the public post that opened it, and
@@ -129,7 +150,7 @@ class JobExecution:
             outside = (conversation.channel_id, conversation.thread_id)
         elif job.post_channel_id is not None and job.post_channel_id != job.channel_id:
             outside = (job.post_channel_id, job.post_message_id)
-        return Places(job.guild_id, job.channel_id, job.message_id, outside)
+        return Places(job.guild_id, job.channel_id, job.message_id, outside, upload_limit=job.params.upload_limit)
 
     # --- making the video -------------------------------------------------------------------------
 
@@ -141,7 +162,7 @@ class JobExecution:
         if interrupted:
             # The stream was open when the bot stopped and no task ID had arrived: the service may or may
             # not have started it, and re-sending could make (and bill) a second video.
-            return GenerationFailed(INTERRUPTED_BY_RESTART, "interrupted"), state
+            return GenerationFailed(INTERRUPTED_BY_RESTART, "interrupted", billing="maybe_billed"), state
         self._presenter.show(places, state)
         return await self._generate(job, places, state, history.messages)
 
@@ -171,8 +192,14 @@ class JobExecution:
             )
             self._presenter.show(places, current)
 
+        async def before_send() -> None:
+            # Recorded before the request leaves, in the one statement that checks the job may still send it.
+            if not await self._store.jobs.mark_sending(job.id, self._owner):
+                raise _NotToSend
+
         outcome = await self._engine.run(
-            model=job.model, params=job.params, history=history, task_id=job.task_id, report=report
+            model=job.model, params=job.params, history=history, task_id=job.task_id, report=report,
+            before_send=before_send,
         )
         return outcome, current
 
@@ -197,7 +224,8 @@ class JobExecution:
             failed = dataclasses.replace(state, phase=Phase.FAILED, finished_at=now, error=outcome.error,
                                          task_id=task_id)
             delivery = await self._presenter.conclude(places, failed)
-            await self._end_without_video(job, JobStatus.FAILED, outcome.error, outcome.kind, delivery)
+            await self._end_without_video(job, JobStatus.FAILED, outcome.error, outcome.kind, delivery,
+                                          code=outcome.code, billing=outcome.billing)
             return
         turn_id = job.result_turn_id or await self._save_result(job, outcome)
         if turn_id is None:  # a Cancel was recorded first: it wins, and the video is not shown
@@ -210,7 +238,7 @@ class JobExecution:
         delivery = await self._presenter.conclude(places, finished)
         if not delivery.shown:
             error = _UNDELIVERED.format(reason=delivery.reason)
-            await self._end_without_video(job, JobStatus.FAILED, error, "undelivered", delivery)
+            await self._end_without_video(job, JobStatus.FAILED, error, "undelivered", delivery, billing="billed")
             return
         async with self._store.transaction():
             if delivery.message_id != job.message_id and delivery.channel_id and delivery.message_id:
@@ -251,16 +279,23 @@ class JobExecution:
             state, phase=Phase.CANCELLED, finished_at=self._store.db.clock(), cancelled_by=by
         )
         delivery = await self._presenter.conclude(places, cancelled)
-        await self._end_without_video(job, JobStatus.CANCELLED, "The video was cancelled.", "cancelled", delivery)
+        await self._end_without_video(job, JobStatus.CANCELLED, "The video was cancelled.", "cancelled", delivery,
+                                      billing=self._unfinished_billing(await self._store.jobs.get(job.id)))
+
+    def _unfinished_billing(self, job: Job) -> Billing:
+        """What the vendor likely bills for a job stopped here: nothing unless its request was let out."""
+        sent = job.sending_at is not None or job.task_id is not None
+        return unfinished_billing(self._engine.failure_cost(job.model), sent=sent)
 
     async def _end_without_video(
-        self, job: Job, status: JobStatus, error: str, kind: str, delivery: Delivery
+        self, job: Job, status: JobStatus, error: str, kind: str, delivery: Delivery, *,
+        billing: Billing, code: str | None = None,
     ) -> None:
-        """Record why no video came of it and give its units back, once."""
+        """Record why no video came of it, its code and what the vendor likely billed; give its units back, once."""
         async with self._store.transaction():
             ended = await self._store.jobs.finish(
                 job.id, status, error=error, error_kind=kind, cancelled_by=job.cancel_requested_by,
-                delivered_to=delivery.to,
+                delivered_to=delivery.to, failure_code=code, vendor_billing=billing,
             )
             if ended:
                 await self._quotas.refund(job.id)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from bot.core.catalog import ProviderProfile
 from bot.core.errors import BotError
+from bot.generation.gate import UNRECOGNISED, JobReference, Origin, check_interaction
+from bot.generation.pacing import RefreshPacer
 from bot.generation.recovery import recovery_sources
 from bot.generation.state import ProgressState, finished_state
 from bot.quotas.keys import KeyLookup
@@ -50,26 +53,39 @@ class Refreshed:
 
     state: ProgressState
     renewed: bool  # False: the vendor no longer has the video, and the message now says so
+    paced_until: datetime | None = None  # set: the vendor was not asked; this is the last result, until then
 
 
 class FinishedVideos:
     """Refresh link and Delete, for anyone who may."""
 
     def __init__(
-        self, store: Store, api: VideoAPI, provider: ProviderProfile, *, vendor_key: KeyLookup | None = None
+        self,
+        store: Store,
+        api: VideoAPI,
+        provider: ProviderProfile,
+        *,
+        vendor_key: KeyLookup | None = None,
+        pacer: RefreshPacer | None = None,
     ) -> None:
         self._store = store
         self._api = api
         self._provider = provider
         self._vendor_key = vendor_key  # a server paying with its own key asks about its videos with that key
+        self._pacer = pacer or RefreshPacer(store)
 
-    async def refresh_link(self, job_id: int) -> Refreshed:
+    async def refresh_link(self, reference: JobReference, origin: Origin, member_id: int) -> Refreshed:
         """Ask the vendor again for the video's link (signed links expire; a new one does not), where its
         provider says a finished task can be found: the Raw Data page its answer linked to, the task endpoints.
 
-        When the vendor no longer has the video, that is recorded and shown instead of a dead link.
+        When the vendor no longer has the video, that is recorded and shown instead of a dead link. Asking is
+        paced per video and per member (each ask spends the bot's key): in between, the answer is the last
+        result, with when it can be asked again.
         """
-        job, turn = await self._video(job_id)
+        job, turn = await self._video(reference, origin)
+        paced_until = await self._pacer.claim(job.id, member_id)
+        if paced_until is not None:
+            return Refreshed(finished_state(job, turn), renewed=False, paced_until=paced_until)
         key = await self._vendor_key(job.guild_id) if self._vendor_key is not None else None
         with paying_with(key):
             status = await self._ask(job, turn)
@@ -85,11 +101,11 @@ class FinishedVideos:
             return await self._gone(job, turn)
         raise BotError(NO_ANSWER)
 
-    async def delete(self, job_id: int, actor: Member) -> ProgressState:
+    async def delete(self, reference: JobReference, origin: Origin, actor: Member) -> ProgressState:
         """Delete a finished video: only its requester or a moderator may. The turn can no longer be remixed
         (replies to it, its Remix button and later plain remixes skip it) and the deletion is audit-logged.
         Returns the message as it reads now: the video is gone from it."""
-        job, turn = await self._video(job_id)
+        job, turn = await self._video(reference, origin)
         if actor.user_id != job.user_id and not actor.is_moderator:
             raise BotError(ONLY_OWNER_DELETES)
         async with self._store.transaction():
@@ -112,7 +128,7 @@ class FinishedVideos:
             raise BotError(NO_TASK)
         if not self._provider.has_model(job.model):
             raise BotError(NOT_OFFERED)
-        raw_link = parse_transcript(turn.content).raw_data_url
+        raw_link = parse_transcript(turn.content, member_words=(job.params.prompt,)).raw_data_url
         sources = recovery_sources(self._api, self._provider, self._provider.model(job.model), task_id, raw_link)
         if not sources:
             raise BotError(NOWHERE_TO_ASK)
@@ -141,12 +157,14 @@ class FinishedVideos:
         job = await self._store.jobs.get(job_id)
         return finished_state(job, await self._store.conversations.turn(turn_id))
 
-    async def _video(self, job_id: int) -> tuple[Job, Turn]:
-        """A finished, not deleted video's job and turn, or the sentence why there is none."""
+    async def _video(self, reference: JobReference, origin: Origin) -> tuple[Job, Turn]:
+        """A finished, not deleted video's job and turn, or the sentence why there is none; only for an
+        interaction that belongs to it (bot.generation.gate)."""
         try:
-            job = await self._store.jobs.get(job_id)
-        except LookupError:
-            raise BotError("I have no record of this video any more.") from None
+            job = await self._store.jobs.get(reference.job_id)
+        except LookupError:  # a guessed ID: the same sentence as a wrong key
+            raise BotError(UNRECOGNISED) from None
+        check_interaction(job, reference, origin)
         if job.status is not JobStatus.SUCCEEDED or job.result_turn_id is None:
             raise BotError(NOT_FINISHED)
         turn = await self._store.conversations.turn(job.result_turn_id)

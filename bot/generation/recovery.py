@@ -2,8 +2,11 @@
 
 Resellers do not show chat-made tasks on their task endpoints; the chat answer's own Raw Data link
 (`https://asyncdata.net/source/<task id>`) does. So a chat-route model looks there first, then at
-`/v1/videos/{id}` and `/v1/video/query` with the prefixed ID those want; a task-route model asks the
-endpoint its profile names. A Raw Data link is followed only to a host the profile allows.
+`/v1/videos/{id}` and `/v1/video/query` under every spelling of the ID the family uses (`sora-2-pro:task_…`
+and `sora-2:task_…`; a model-prefixed ID such as `veo3-pro:<uuid>` as it is). A task made by
+`/v1/video/create` is asked at its model's endpoints, then at the Raw Data page too, which public clients
+of the family poll for such tasks as well (see README, "Video providers"). A Raw Data link is followed only
+to a host the profile allows.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.catalog import ModelSpec, ProviderProfile
-from bot.videoapi import TaskStatus, VideoAPI, full_task_id
+from bot.videoapi import TaskStatus, VideoAPI, task_id_forms
 
 __all__ = ["Source", "recovery_sources"]
 
@@ -32,21 +35,23 @@ def recovery_sources(
 ) -> list[Source]:
     """The sources to poll for `task_id` (as its transcript showed it, or as create returned it), in order.
 
-    A `created` task (made by /v1/video/create) has no chat answer and so no Raw Data page; the task
-    endpoints of its model are asked, or both when its profile names none (a chat model's picture job).
+    A `created` task (made by /v1/video/create) has no chat answer: the task endpoints of its model are asked
+    first (both when its profile names none, as for a chat model's picture job), then its Raw Data page.
     """
-    names = spec.recovery
+    names = list(spec.recovery)
     if created:
-        names = tuple(n for n in names if n != "raw_data") or ("videos", "query")
+        names = [n for n in names if n != "raw_data"] or ["videos", "query"]
+        names.append("raw_data")
     sources: list[Source] = []
     for name in names:
         if name == "raw_data":
             url = raw_data_url(provider, task_id, raw_link)
             if url is not None:
                 sources.append(Source("raw data", _raw(api, url)))
-        else:
-            full = full_task_id(task_id, spec.task_prefix)
-            sources.append(Source(f"/v1/{'videos' if name == 'videos' else 'video/query'}", _task(api, full, name)))
+            continue
+        path = "/v1/videos" if name == "videos" else "/v1/video/query"
+        for form in task_id_forms(task_id, spec.task_prefixes):
+            sources.append(Source(f"{path} {form}", _task(api, form, name)))
     return sources
 
 

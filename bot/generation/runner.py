@@ -195,6 +195,7 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._side_tasks.close()
+        await self._execution.close()
         self._waiting.clear()
         try:
             released = await self._store.leases.release(self.owner)
@@ -321,9 +322,10 @@ class JobRunner:
 
     def _launch(self, ticket: _Ticket) -> None:
         job = ticket.job
-        # Running without a task ID when taken over: the stream was open when its process stopped, and the
-        # service may or may not have started the video. It is failed, never sent again (that could bill twice).
-        interrupted = job.status is JobStatus.RUNNING and job.task_id is None
+        # Running without a task ID when taken over, after its request was let out: the service may or may not
+        # have started the video. It is failed, never sent again (that could bill twice). One that never let its
+        # request out is run like any other: nothing reached the service.
+        interrupted = job.status is JobStatus.RUNNING and job.task_id is None and job.sending_at is not None
         task = asyncio.create_task(self._run_paying(job, interrupted=interrupted), name=f"job-{job.id}")
         self._running[job.id] = (ticket, task)
         task.add_done_callback(functools.partial(self._finished, job.id))

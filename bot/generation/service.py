@@ -14,6 +14,7 @@ from typing import Final, Literal
 
 from bot.core.config import Settings
 from bot.core.errors import BotError
+from bot.generation.gate import UNRECOGNISED, JobReference, Origin, check_interaction
 from bot.generation.requests import ImageInput, check_channel, check_image, check_options, check_prompt
 from bot.generation.runner import JobRunner
 from bot.quotas.admission import Admission, QuotaService
@@ -24,6 +25,7 @@ NOT_A_BOT_THREAD: Final = "Use /video in a channel, or inside one of my video th
 NO_RECORD: Final = "I have no record of this video any more."
 NOTHING_TO_REMIX: Final = "There is no finished video in this thread to remix yet."
 DELETED_NO_REMIX: Final = "That video was deleted, so it can't be remixed."
+NOT_IN_THIS_THREAD: Final = "Reply to one of the finished videos in this thread to remix it."
 
 Repeat = Literal["reroll", "retry"]
 
@@ -91,9 +93,9 @@ class VideoService:
         params = JobParams(prompt, options.orientation, duration, size, image_url)
         return VideoPlan(guild_id, model, params, conversation, parent, remix_number=number)
 
-    async def plan_repeat(self, job_id: int, action: Repeat) -> VideoPlan:
+    async def plan_repeat(self, reference: JobReference, origin: Origin, action: Repeat) -> VideoPlan:
         """Re-roll (a finished video) or Retry (a failed or cancelled one): the same request as a new job."""
-        job = await self._job(job_id)
+        job = await self.job_named(reference, origin)
         if action == "reroll":
             _require_video(job)
         elif job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
@@ -107,21 +109,21 @@ class VideoService:
             job.guild_id, job.model, job.params, conversation, request=request, remix_number=job.remix_number
         )
 
-    async def check_remixable(self, job_id: int) -> Job:
+    async def check_remixable(self, reference: JobReference, origin: Origin) -> Job:
         """The Remix button opens its form only under a finished video that was not deleted."""
-        job = await self._job(job_id)
+        job = await self.job_named(reference, origin)
         _require_video(job)
         assert job.result_turn_id is not None
         if (await self._store.conversations.turn(job.result_turn_id)).deleted:
             raise BotError(DELETED_NO_REMIX)
         return job
 
-    async def plan_remix_of_job(self, job_id: int, thread_id: int, instruction: str) -> VideoPlan:
-        """The Remix form was sent under the video of `job_id`."""
-        job = await self._job(job_id)
-        if job.message_id is None:
+    async def plan_remix_of_job(self, reference: JobReference, origin: Origin, instruction: str) -> VideoPlan:
+        """The Remix form of a video was sent, from its thread (`origin.channel_id`)."""
+        job = await self.job_named(reference, origin)
+        if job.message_id is None or origin.channel_id is None:
             raise BotError("I can't find that video any more.")
-        return await self.plan_remix(thread_id, instruction, video_message_id=job.message_id)
+        return await self.plan_remix(origin.channel_id, instruction, video_message_id=job.message_id)
 
     async def plan_remix(
         self, thread_id: int, instruction: str, *, video_message_id: int | None = None, image: ImageInput | None = None
@@ -138,6 +140,8 @@ class VideoService:
         parent: Turn | None
         if video_message_id is not None:
             parent = await self._video_turn_for_message(video_message_id)
+            if parent.conversation_id != conversation.id:  # a message of another thread (a forged reference)
+                raise BotError(NOT_IN_THIS_THREAD)
         else:
             parent = await self._store.conversations.latest_video_turn(conversation.id)
         if parent is None:
@@ -169,7 +173,7 @@ class VideoService:
             raise BotError("That video is still being made. Reply to it again once it has finished.")
         if job is not None:
             raise BotError("That video didn't finish, so there is nothing to remix. Press Retry under it first.")
-        raise BotError("Reply to one of the finished videos in this thread to remix it.")
+        raise BotError(NOT_IN_THIS_THREAD)
 
     # --- charging, launching, giving back ---------------------------------------------------------
 
@@ -232,19 +236,19 @@ class VideoService:
 
     # --- while it runs ----------------------------------------------------------------------------
 
-    async def cancel(self, job_id: int, actor: Member) -> None:
+    async def cancel(self, reference: JobReference, origin: Origin, actor: Member) -> None:
         """Cancel a waiting or running job: only its requester or a moderator may.
 
         The Cancel is recorded first, in one transaction; only then is the work stopped. So it holds even
         if the bot restarts a moment later, and it loses (with a sentence) to a video already made.
         """
-        job = await self._job(job_id)
+        job = await self.job_named(reference, origin)
         if actor.user_id != job.user_id and not actor.is_moderator:
             raise BotError("Only the person who asked for this video or a moderator can cancel it.")
         if job.status.finished:
             raise BotError("This video has already ended.")
         if not await self._store.jobs.request_cancel(job.id, actor.user_id):
-            job = await self._job(job_id)
+            job = await self._job(job.id)
             if job.result_turn_id is not None and not job.status.finished:
                 raise BotError("Too late to cancel: the video is finished and on its way to this thread.")
             raise BotError("This video has already ended.")
@@ -264,6 +268,15 @@ class VideoService:
         """True once per thread: whether to explain how to remix without the Message Content intent."""
         conversation = await self._store.conversations.by_thread(thread_id)
         return conversation is not None and await self._store.conversations.claim_intent_hint(conversation.id)
+
+    async def job_named(self, reference: JobReference, origin: Origin) -> Job:
+        """The job a button or form names, once it is sure the interaction belongs to it (bot.generation.gate)."""
+        try:
+            job = await self._store.jobs.get(reference.job_id)
+        except LookupError:  # a guessed ID: the same sentence as a wrong key, so guessing tells nothing
+            raise BotError(UNRECOGNISED) from None
+        check_interaction(job, reference, origin)
+        return job
 
     async def _job(self, job_id: int) -> Job:
         try:

@@ -51,7 +51,7 @@ class ProgressState:
     attached_preview: str | None = None  # filename when the preview is uploaded with the message
     too_large_limit: int | None = None  # bytes; set when the video could not be attached
     reencoded_for: int | None = None  # bytes; the attached video is a re-encode made to fit this limit
-    fit_failed: bool = False  # too large even for a re-encode (or it could not be re-encoded)
+    fit_failed: bool = False  # too large even re-encoded; without too_large_limit: the video could not be prepared
     fitting_for: int | None = None  # bytes; a re-encode for this limit is under way (before the final state)
     link_gone: bool = False  # Refresh link found that the vendor no longer has the video
     deleted_by: int | None = None  # the video was deleted by its requester or a moderator
@@ -59,6 +59,7 @@ class ProgressState:
     trimmed_to: int | None = None  # history was cut to the first prompt and this many turns
     quota_note: str | None = None  # e.g. "3 of 5 left today"
     service_note: str | None = None  # the service made something else than asked, e.g. portrait for landscape
+    button_key: str | None = None  # the job's key, in its buttons' custom IDs (None: a job made before keys)
 
 
 def progress_state(job: Job, **changes: Any) -> ProgressState:
@@ -75,6 +76,7 @@ def progress_state(job: Job, **changes: Any) -> ProgressState:
         progress=job.progress,
         quota_note=job.quota_note,
         remix_number=job.remix_number,
+        button_key=job.button_key,
     )
     return dataclasses.replace(base, **changes) if changes else base
 
@@ -113,6 +115,7 @@ class Places:
     # (channel, message) outside the thread: the post it hangs off, or only the channel where the member
     # asked when the bot stopped before it could post (message None)
     outside: tuple[int, int | None] | None = None
+    upload_limit: int | None = None  # bytes per file there, as the job's own interaction reported it
 
 
 @dataclass(frozen=True, slots=True)

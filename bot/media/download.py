@@ -1,7 +1,8 @@
 """Download vendor media (mp4, preview) without letting a hostile URL reach internal addresses.
 
 Rules: https only, unless the URL's origin is in the explicit `trusted_origins` list (the simulator and
-test servers on 127.0.0.1); every resolved address must be public (`is_global`); redirects are followed by
+test servers on 127.0.0.1); every resolved address must be public (`is_public_address`: also the IPv4 address
+inside an IPv6 one, NAT64, 6to4, Teredo, mapped or compatible); redirects are followed by
 hand, at most three, each hop checked again; the body is streamed and cut off past `max_bytes`.
 
 Videos go to a file (`download_to_file`), written a megabyte at a time from a worker thread, so a download
@@ -26,7 +27,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
-from bot.core.urls import normalize_origin, normalize_origins
+from bot.core.urls import is_public_address, normalize_origin, normalize_origins
 
 __all__ = ["MediaError", "MediaTooLarge", "MediaUnavailable", "UnsafeMediaURL", "download_media", "download_to_file"]
 
@@ -209,7 +210,7 @@ async def _checked_target(url: str, trusted: frozenset[str]) -> tuple[str, dict[
     except UnicodeError as exc:
         raise UnsafeMediaURL("malformed host name") from exc
     addresses = await _resolve(host, port or 443)
-    if not addresses or not all(_is_public(a) for a in addresses):
+    if not addresses or not all(is_public_address(a) for a in addresses):  # NAT64, 6to4… checked inside
         raise UnsafeMediaURL("non-public address")
     pinned = addresses[0]
     if str(pinned) == host:
@@ -219,12 +220,6 @@ async def _checked_target(url: str, trusted: frozenset[str]) -> tuple[str, dict[
         netloc += f":{port}"
     target = urlunsplit(("https", netloc, parts.path or "/", parts.query, ""))
     return target, {"Host": host if port is None else f"{host}:{port}"}, host
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

@@ -3,10 +3,17 @@
 Everything here blocks and allocates frame buffers, so it runs only inside a worker process (see
 worker.py), never in the bot's own process: the event loop keeps running, and the memory an encode took is
 given back to the system when its process exits.
+
+Every file is read under `MediaLimits` (see limits.py): its declarations are checked before any frame is
+decoded, the decoder itself refuses frames over the pixel limit (FFmpeg's `max_pixels`, also while the
+container is probed, which decodes a frame of its own), and every decoded frame's real size is checked again
+before it is converted or scaled, so a header that says 64×64 over 12000×12000 frames gets nowhere.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Final
@@ -15,9 +22,10 @@ import av
 import av.container
 import av.stream
 
+from bot.media.limits import Declared, MediaLimits, refusal
 from bot.media.plan import EncodePlan, MediaInfo
 
-__all__ = ["Undecodable", "encode", "poster", "probe"]
+__all__ = ["Refused", "Undecodable", "encode", "poster", "probe"]
 
 # "veryfast": about twice the speed of the default preset for a few per cent more bits, which matters on
 # a small machine with several videos waiting. A short lookahead and two threads bound each encoder's
@@ -34,13 +42,75 @@ class Undecodable(Exception):
     """The file has no video stream PyAV can decode."""
 
 
-def probe(path: Path) -> MediaInfo:
-    """Duration, displayed size, frame rate and whether there is sound."""
+class Refused(Exception):
+    """The file asks for more than a worker may spend (see limits.py); the message says what."""
+
+
+@contextlib.contextmanager
+def _reading(path: Path, limits: MediaLimits) -> Iterator[av.container.InputContainer]:
+    """`path` opened under `limits`, its declarations checked; FFmpeg's errors said as Undecodable or Refused."""
+    # The decoder options reach the decoder that probing opens on its own, and (below) the one that decodes.
+    options = _decoder_options(limits)
     try:
-        with av.open(str(path)) as container:
-            return _info(container, path.stat().st_size)
-    except (av.FFmpegError, IndexError, ZeroDivisionError) as error:
+        with av.open(str(path), options=options) as container:
+            reason = refusal(_declared(container), limits)
+            if reason is not None:
+                raise Refused(reason)
+            for stream in container.streams.video:
+                stream.codec_context.options = dict(options)
+                stream.codec_context.thread_count = DECODER_THREADS
+            try:
+                yield container
+            except av.FFmpegError as error:
+                # A stream that starts small and switches to huge frames mid-way: the decoder refused the new
+                # size (max_pixels), and its context says which size that was.
+                reason = _decoder_refusal(container, limits)
+                if reason is not None:
+                    raise Refused(f"{reason}, after a header that said less") from error
+                raise
+    except MemoryError as error:  # also av.error.MemoryError: the worker's address space ran out
+        raise Refused("it needed more memory than a media worker may use") from error
+    except (av.FFmpegError, IndexError, ZeroDivisionError, OverflowError) as error:
         raise Undecodable(str(error)) from error
+
+
+def _decoder_refusal(container: av.container.InputContainer, limits: MediaLimits) -> str | None:
+    """Why a video stream's decoder may not go on: the size it was last asked to take is over the limits."""
+    for stream in container.streams.video:
+        ctx = stream.codec_context
+        if ctx is not None and (reason := limits.frame_too_large(ctx.width, ctx.height)) is not None:
+            return reason
+    return None
+
+
+def _decoder_options(limits: MediaLimits) -> dict[str, str]:
+    # One thread: each decoder thread holds frames of its own, and x264, not the decoder, sets the pace.
+    return {"max_pixels": str(limits.max_pixels), "threads": str(DECODER_THREADS)}
+
+
+def _declared(container: av.container.InputContainer) -> Declared:
+    video = container.streams.video[0] if container.streams.video else None
+    duration = container.duration / av.time_base if container.duration is not None else None
+    if video is None:
+        return Declared(len(container.streams), 0, 0, duration, None, None)
+    rate = video.average_rate or video.guessed_rate
+    ctx = video.codec_context
+    return Declared(len(container.streams), ctx.width, ctx.height, duration, float(rate) if rate else None,
+                    video.frames or None)
+
+
+def _checked(frame: av.VideoFrame, limits: MediaLimits) -> av.VideoFrame:
+    """The frame, if its real size is within the limits (headers can lie; a decoded frame cannot)."""
+    reason = limits.frame_too_large(frame.width, frame.height)
+    if reason is not None:
+        raise Refused(reason)
+    return frame
+
+
+def probe(path: Path, limits: MediaLimits) -> MediaInfo:
+    """Duration, displayed size, frame rate and whether there is sound."""
+    with _reading(path, limits) as container:
+        return _info(container, path.stat().st_size)
 
 
 def _info(container: av.container.InputContainer, size: int) -> MediaInfo:
@@ -62,16 +132,18 @@ def _info(container: av.container.InputContainer, size: int) -> MediaInfo:
     return MediaInfo(duration, width, height, fps, bool(container.streams.audio), size)
 
 
-def encode(source: Path, target: Path, plan: EncodePlan) -> None:
+def encode(source: Path, target: Path, plan: EncodePlan, limits: MediaLimits) -> None:
     """Re-encode `source` into `target` (H.264 + AAC in MP4, index first) following `plan`.
 
     Timestamps are carried over from the source, so the duration and the pacing stay exactly as they were.
     """
-    with av.open(str(source)) as inp, av.open(
+    too_large = limits.frame_too_large(plan.width, plan.height)
+    if too_large is not None:
+        raise Refused(f"the plan asks for {too_large}")
+    with _reading(source, limits) as inp, av.open(
         str(target), "w", format="mp4", options={"movflags": "+faststart"}
     ) as out:
         vin = inp.streams.video[0]
-        vin.codec_context.thread_count = DECODER_THREADS
         ain = inp.streams.audio[0] if plan.audio_bitrate and inp.streams.audio else None
         vout = _video_out(out, vin, plan)
         audio = _AudioOut(out, ain, plan.audio_bitrate) if ain is not None else None
@@ -79,8 +151,9 @@ def encode(source: Path, target: Path, plan: EncodePlan) -> None:
         for packet in inp.demux(streams):
             for frame in packet.decode():
                 if isinstance(frame, av.VideoFrame):
-                    picture = frame.reformat(width=plan.width, height=plan.height, format="yuv420p",
-                                             interpolation="AREA")
+                    picture = _checked(frame, limits).reformat(
+                        width=plan.width, height=plan.height, format="yuv420p", interpolation="AREA"
+                    )
                     out.mux(vout.encode(picture))
                 elif isinstance(frame, av.AudioFrame) and audio is not None:
                     audio.add(frame)
@@ -130,20 +203,17 @@ class _AudioOut:
 _AAC_RATES: Final = frozenset({96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000})
 
 
-def poster(source: Path, target: Path) -> tuple[int, int]:
+def poster(source: Path, target: Path, limits: MediaLimits) -> tuple[int, int]:
     """Write a JPEG of the frame about a second in (or the middle of a shorter video); return its size."""
-    try:
-        with av.open(str(source)) as inp:
-            video = inp.streams.video[0]
-            duration = _info(inp, 0).duration
-            at = min(POSTER_AT, duration / 2) if duration > 0 else 0.0
-            picked = None
-            for frame in inp.decode(video):
-                picked = frame
-                if frame.time is not None and frame.time >= at:
-                    break
-    except (av.FFmpegError, IndexError) as error:
-        raise Undecodable(str(error)) from error
+    with _reading(source, limits) as inp:
+        video = inp.streams.video[0]
+        duration = _info(inp, 0).duration
+        at = min(POSTER_AT, duration / 2) if duration > 0 else 0.0
+        picked = None
+        for frame in inp.decode(video):
+            picked = _checked(frame, limits)
+            if frame.time is not None and frame.time >= at:
+                break
     if picked is None:
         raise Undecodable("no frame could be decoded")
     width, height = picked.width, picked.height

@@ -4,6 +4,11 @@ gave none (or none that could be fetched).
 
 The files live in the workspace only for the `async with` block of `MediaPreparer.prepare`, long enough to
 upload them, and are removed when it ends, however it ends.
+
+The vendor's file is hostile until a worker has read it under its limits. A file a worker refused (too many
+pixels, an absurd duration, too many streams), or that killed its worker (out of memory, out of CPU time), is
+not uploaded: it is linked, and the message says the video could not be prepared. Whatever else goes wrong
+while preparing (a bug included) ends the same way: `prepare` never raises, except when it is cancelled.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -33,9 +38,9 @@ log = logging.getLogger(__name__)
 # minutes to fetch and encode on a small machine, and fill its disk when several arrive at once: it is linked.
 MAX_SOURCE_BYTES: Final = 64 * 1024 * 1024
 PREVIEW_BYTES: Final = 8 * 1024 * 1024  # a preview image larger than this is not worth uploading
-# A poster frame for a video that fits as it is, is worth a moment, not a place in a queue: when videos without
-# a preview finish together (a restart recovering hundreds, say), those that find the inspector busy go
-# without one rather than wait for it.
+# Reading a video that fits as it is (its declarations, and a poster frame when the vendor gave no preview) is
+# worth a moment, not a place in a queue: when videos finish together (a restart recovering hundreds, say),
+# those that find the inspector busy go as they came rather than wait for it.
 POSTER_PATIENCE: Final = 3.0
 ATTEMPTS: Final = 2  # a second encode, squeezed by how far the first missed, when the first came out too large
 
@@ -46,6 +51,7 @@ class NotAttached(StrEnum):
     TOO_LARGE = "too_large"  # larger than the limit, and re-encoding is turned off
     UNFITTABLE = "unfittable"  # no re-encode fits the limit and still looks acceptable
     UNAVAILABLE = "unavailable"  # the file could not be fetched (or may not be fetched)
+    UNPREPARABLE = "unpreparable"  # a worker refused the file or died of it, or preparing it failed otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +90,14 @@ class MediaPreparer:
 
     @contextlib.asynccontextmanager
     async def prepare(
-        self, url: str, *, limit: int, preview_url: str | None = None, on_reencode: Callable[[], None] | None = None
+        self, url: str, *, limit: int, preview_url: str | None = None, on_reencode: Callable[[], None] | None = None,
+        owner: Hashable = None,
     ) -> AsyncIterator[PreparedVideo]:
         """The video at `url` made ready for an upload limit of `limit` bytes, with its image.
 
-        `on_reencode` is called when a re-encode starts (it can take a while: say so). Upload the files inside
-        the block: they are removed when it ends.
+        `on_reencode` is called when a re-encode starts (it can take a while: say so). `owner` (the server)
+        takes its turn with the others for an encoder. Upload the files inside the block: they are removed when
+        it ends.
         """
         scratch = self._workspace.scratch
         with (
@@ -98,9 +106,13 @@ class MediaPreparer:
             scratch("poster.jpg") as frame,
             scratch("preview") as preview,
         ):
-            image = await self._preview(preview_url, preview) if preview_url else None
-            ready = await self._prepare(url, limit, source, fitted, frame=None if image else frame,
-                                        on_reencode=on_reencode)
+            try:
+                image = await self._preview(preview_url, preview) if preview_url else None
+                ready = await self._prepare(url, limit, source, fitted, frame=None if image else frame,
+                                            on_reencode=on_reencode, owner=owner)
+            except Exception:  # a bug must not cost the member their video: it is linked, and logged
+                log.exception("preparing the video %s failed; linking it", url)
+                image, ready = None, PreparedVideo(None, NotAttached.UNPREPARABLE)
             if image is not None:
                 ready = dataclasses.replace(ready, image=image)
             yield ready
@@ -118,7 +130,7 @@ class MediaPreparer:
 
     async def _prepare(
         self, url: str, limit: int, source: Path, fitted: Path, *, frame: Path | None,
-        on_reencode: Callable[[], None] | None,
+        on_reencode: Callable[[], None] | None, owner: Hashable,
     ) -> PreparedVideo:
         cap = max(limit, self._max_source) if self._reencode else limit
         try:
@@ -133,61 +145,68 @@ class MediaPreparer:
             log.warning("video %s not fetched (%s); linking it", url, error)
             return PreparedVideo(None, NotAttached.UNAVAILABLE)
         fits = size <= limit
-        if not fits:
-            inspection = await self._inspect(source, frame)
-        elif frame is not None:
-            inspection = await self._poster(source, frame)
-        else:
-            inspection = None
-        poster = frame if inspection is not None and inspection.poster is not None else None
+        # Read by a worker before anything is uploaded: a file that fits can still be a decoder bomb for every
+        # member's client. A file too large is inspected in full (it is re-encoded from what is found).
+        inspection = await (self._inspect(source, frame) if not fits else self._screen(source, frame))
+        if inspection is NotAttached.UNPREPARABLE:  # refused by a worker's limits, or it died of the file
+            return PreparedVideo(None, NotAttached.UNPREPARABLE, original_bytes=size)
+        poster = frame if isinstance(inspection, Inspection) and inspection.poster is not None else None
         if fits:
             ready = PreparedVideo(source, original_bytes=size)
-        elif inspection is None:  # not a video we can read: there is nothing to re-encode
+        elif not isinstance(inspection, Inspection):  # not a video we can read: there is nothing to re-encode
             ready = PreparedVideo(None, NotAttached.UNFITTABLE, original_bytes=size)
         else:
             if on_reencode is not None:
                 on_reencode()
-            fitted_ok = await self._fit(source, fitted, inspection, limit)
-            ready = PreparedVideo(fitted if fitted_ok else None, None if fitted_ok else NotAttached.UNFITTABLE,
-                                  reencoded=fitted_ok, original_bytes=size)
+            missed = await self._fit(source, fitted, inspection, limit, owner)
+            ready = PreparedVideo(None if missed else fitted, missed, reencoded=missed is None, original_bytes=size)
         return dataclasses.replace(ready, image=poster, image_is_poster=poster is not None)
 
-    async def _poster(self, source: Path, frame: Path) -> Inspection | None:
+    async def _screen(self, source: Path, frame: Path | None) -> Inspection | NotAttached | None:
+        """A quick inspection of a video that fits (with a poster frame when `frame` is given), or none when the
+        inspector is busy."""
         if self._processes.inspector_busy:
-            log.info("no poster frame for %s: the inspector is busy", source.name)
+            log.info("%s goes unread and without a poster frame: the inspector is busy", source.name)
             return None
         try:
             async with asyncio.timeout(POSTER_PATIENCE):
                 return await self._inspect(source, frame)
         except TimeoutError:
-            log.info("no poster frame for %s: the inspector is busy", source.name)
+            log.info("%s goes unread and without a poster frame: the inspector is busy", source.name)
             return None
 
-    async def _inspect(self, source: Path, frame: Path | None) -> Inspection | None:
+    async def _inspect(self, source: Path, frame: Path | None) -> Inspection | NotAttached | None:
+        """What a worker found; None when the file is no video it can read, UNPREPARABLE when the worker refused
+        the file or died of it."""
         try:
             return await self._processes.inspect(source, poster=frame)
-        except (NotAVideo, EncodeFailed) as error:
+        except NotAVideo as error:
             log.warning("could not read the video %s: %s", source.name, error)
             return None
+        except EncodeFailed as error:
+            log.warning("the video %s could not be prepared: %s", source.name, error)
+            return NotAttached.UNPREPARABLE
 
-    async def _fit(self, source: Path, target: Path, inspection: Inspection, limit: int) -> bool:
-        """Re-encode `source` into `target` under `limit`; False when no plan fits or every attempt missed."""
+    async def _fit(
+        self, source: Path, target: Path, inspection: Inspection, limit: int, owner: Hashable
+    ) -> NotAttached | None:
+        """Re-encode `source` into `target` under `limit`; None when it fits, else why it is linked instead."""
         info, squeeze = inspection.info, 1.0
         for attempt in range(1, ATTEMPTS + 1):
             plan: EncodePlan | Unfittable = fit_plan(info, limit, squeeze=squeeze)
             if isinstance(plan, Unfittable):
                 log.info("video of %d bytes, %.1f s not fitted under %d bytes: %s",
                          info.size, info.duration, limit, plan.reason)
-                return False
+                return NotAttached.UNFITTABLE
             try:
-                produced = await self._processes.encode(source, target, plan)
+                produced = await self._processes.encode(source, target, plan, owner=owner)
             except (NotAVideo, EncodeFailed) as error:
                 log.warning("re-encoding %s failed: %s", source.name, error)
-                return False
+                return NotAttached.UNPREPARABLE
             log.info("re-encoded %d bytes into %d (limit %d) at %dx%d, %d + %d bit/s, attempt %d",
                      info.size, produced, limit, plan.width, plan.height, plan.video_bitrate, plan.audio_bitrate,
                      attempt)
             if produced <= limit:
-                return True
+                return None
             squeeze = squeeze_after(produced, limit, squeeze)
-        return False
+        return NotAttached.UNFITTABLE

@@ -7,7 +7,7 @@ returns a small result that says what it was before and after. Nothing here know
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Final
 
@@ -176,6 +176,9 @@ class UsageBoard:
     resets_at: datetime
     top: list[MemberUsage]
     totals: UsageTotals
+    # Videos that ended without one in the period, by what the vendor likely billed for them
+    # (billed | maybe_billed | not_billed): members were refunded; this is the operator's cost.
+    failures: dict[str, int] = field(default_factory=dict)
 
 
 class Moderation:
@@ -282,6 +285,7 @@ class Moderation:
             resets_at=period_end(period, now),
             top=await self._store.quotas.top_spenders(guild_id, since, TOP_LIMIT),
             totals=await self._store.quotas.totals(guild_id, since),
+            failures=await self._store.jobs.vendor_billing(guild_id, since),
         )
 
     async def set_cost(self, guild_id: int, actor_id: int, model: str, units: int) -> CostChange:

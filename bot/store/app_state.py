@@ -22,3 +22,7 @@ class AppState:
             "INSERT INTO app_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def delete(self, key: str) -> None:
+        """Forget `key` (nothing happens when it is not there)."""
+        await self._db.execute("DELETE FROM app_state WHERE key = ?", (key,))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.store.database import Database, Row, at, from_epoch
+from bot.core.scrub import scrub
+from bot.store.database import Database, Row, at, from_epoch, to_epoch
 from bot.store.models import Job, JobParams, JobStatus, Shown
 
 _UNFINISHED = "('queued', 'running')"
@@ -52,7 +54,17 @@ def job_from_row(row: Row) -> Job:
             link_gone=bool(row["link_gone"]),
             service_note=row["service_note"],
         ),
+        button_key=row["button_key"],
+        link_checked_at=from_epoch(row["link_checked_at"]),
+        sending_at=from_epoch(row["sending_at"]),
+        failure_code=row["failure_code"],
+        vendor_billing=row["vendor_billing"],
     )
+
+
+def new_button_key() -> str:
+    """A job's key for its custom IDs: 96 random bits, so a job cannot be named by guessing."""
+    return secrets.token_urlsafe(12)
 
 
 class Jobs:
@@ -79,11 +91,11 @@ class Jobs:
         """Record an accepted job as queued."""
         job_id = await self._db.insert(
             "INSERT INTO jobs (guild_id, user_id, conversation_id, request_turn_id, model, params, cost,"
-            " channel_id, message_id, remix_number, post_channel_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " channel_id, message_id, remix_number, post_channel_id, created_at, button_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id, user_id, conversation_id, request_turn_id, model, params.to_json(), cost,
-                channel_id, message_id, remix_number, post_channel_id, self._db.now(),
+                channel_id, message_id, remix_number, post_channel_id, self._db.now(), new_button_key(),
             ),
         )
         return await self.get(job_id)
@@ -117,6 +129,15 @@ class Jobs:
         await self._db.execute(
             "UPDATE jobs SET channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, job_id)
         )
+
+    async def claim_link_check(self, job_id: int, *, not_since: datetime) -> bool:
+        """Note that Refresh link asks the vendor now; False (and nothing noted) when it last asked after
+        `not_since`. One statement, so two clicks at once (or two processes) ask once."""
+        changed = await self._db.execute(
+            "UPDATE jobs SET link_checked_at = ? WHERE id = ? AND (link_checked_at IS NULL OR link_checked_at <= ?)",
+            (self._db.now(), job_id, to_epoch(not_since)),
+        )
+        return changed == 1
 
     async def request_cancel(self, job_id: int, by_user_id: int) -> bool:
         """Record a Cancel; False when it comes too late (the job ended, or its video is already made)."""
@@ -154,6 +175,20 @@ class Jobs:
             (self._db.now(), job_id),
         )
 
+    async def mark_sending(self, job_id: int, owner: str) -> bool:
+        """Record that the job's generation request is about to leave, before it leaves; False: it must not.
+
+        One statement, so the mark and its conditions are one transaction: the job is still running, still
+        this process's (`owner`), not cancelled, and not sent before. A restart reads the mark: without it the
+        job never reached the vendor and is simply run; with it, it may have, and is not sent again.
+        """
+        changed = await self._db.execute(
+            "UPDATE jobs SET sending_at = ? WHERE id = ? AND status = 'running' AND owner = ?"
+            " AND cancel_requested_by IS NULL AND sending_at IS NULL AND task_id IS NULL",
+            (self._db.now(), job_id, owner),
+        )
+        return changed == 1
+
     async def set_task_id(self, job_id: int, task_id: str) -> None:
         """Save the vendor's task ID the moment it is known: it is what a restart resumes from."""
         await self._db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", (task_id, job_id))
@@ -182,15 +217,21 @@ class Jobs:
         result_turn_id: int | None = None,
         cancelled_by: int | None = None,
         delivered_to: str | None = None,
+        failure_code: str | None = None,
+        vendor_billing: str | None = None,
     ) -> bool:
-        """Move an unfinished job to a final status; False if it had already finished (first one wins)."""
+        """Move an unfinished job to a final status; False if it had already finished (first one wins).
+
+        A job that ended without a video keeps the vendor's code and what the vendor likely billed for it."""
         if not status.finished:
             raise ValueError(f"{status} is not a final status")
+        error = scrub(error) if error else error  # often the vendor's words: no secret is ever stored
         changed = await self._db.execute(
             "UPDATE jobs SET status = ?, error = ?, error_kind = ?, result_turn_id = COALESCE(?, result_turn_id),"
-            " cancelled_by = ?, delivered_to = ?,"
+            " cancelled_by = ?, delivered_to = ?, failure_code = ?, vendor_billing = ?,"
             f" finished_at = ? WHERE id = ? AND status IN {_UNFINISHED}",
-            (str(status), error, error_kind, result_turn_id, cancelled_by, delivered_to, self._db.now(), job_id),
+            (str(status), error, error_kind, result_turn_id, cancelled_by, delivered_to, failure_code,
+             vendor_billing, self._db.now(), job_id),
         )
         return changed == 1
 
@@ -240,6 +281,16 @@ class Jobs:
         if user_id is not None:
             where, params = where + " AND user_id = ?", [*params, user_id]
         return int(await self._db.fetch_value(f"SELECT COUNT(*) FROM jobs WHERE {where}", params))
+
+    async def vendor_billing(self, guild_id: int, since: datetime) -> dict[str, int]:
+        """A server's videos that ended without one since a moment, counted by what the vendor likely billed."""
+        rows = await self._db.fetch_all(
+            "SELECT vendor_billing AS billing, COUNT(*) AS n FROM jobs"
+            " WHERE guild_id = ? AND vendor_billing IS NOT NULL AND finished_at >= ?"
+            " GROUP BY vendor_billing",
+            (guild_id, to_epoch(since)),
+        )
+        return {str(row["billing"]): int(row["n"]) for row in rows}
 
     async def latest_id(self) -> int:
         """The newest job's id (0 when there is none)."""

@@ -73,7 +73,7 @@ class Shown:
     attached_preview: str | None = None  # file name of the uploaded image
     reencoded_for: int | None = None  # the upload limit (bytes) the uploaded re-encode was made for
     too_large_limit: int | None = None  # the upload limit (bytes) the video was linked for
-    fit_failed: bool = False  # linked although a re-encode was tried
+    fit_failed: bool = False  # linked although a re-encode was tried; no too_large_limit: it could not be prepared
     trimmed_to: int | None = None  # the history sent was cut to the first prompt and this many turns
     link_gone: bool = False  # the vendor no longer has the video
     service_note: str | None = None  # the service made something else than asked
@@ -88,6 +88,10 @@ class JobParams:
     duration: int | None = None
     size: str | None = None
     image_url: str | None = None
+    # Not sent to the vendor: Discord's per-file limit where the video goes, in bytes, as the interaction that
+    # asked for it reported (None: none did). Kept with the job so that a restart or another process adopting
+    # it fits the video to the same live number.
+    upload_limit: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -132,6 +136,11 @@ class Job:
     owner: str | None = None  # the process holding the job's lease (bot/store/leases.py)
     heartbeat_at: datetime | None = None  # when that process last renewed it; None: released or never claimed
     shown: Shown = Shown()  # what its finished message showed, for Refresh link and Delete
+    button_key: str | None = None  # random; in its buttons' and form's custom IDs (None: made before keys)
+    link_checked_at: datetime | None = None  # when Refresh link last asked the vendor about it
+    sending_at: datetime | None = None  # its generation request was let out then (it may have reached the vendor)
+    failure_code: str | None = None  # the vendor's code for a refusal or failure (sentinel_block, …)
+    vendor_billing: str | None = None  # ended without a video: billed | maybe_billed | not_billed (likely)
 
     @property
     def cancel_requested(self) -> bool:

@@ -15,8 +15,19 @@ from .errors import (
     StreamInterrupted,
     VideoAPIError,
 )
+from .failure_codes import KNOWN_CODES, Refusal, failure_code, refusal_of
 from .sse import SSEDecoder, SSEEvent, SSEProtocolError
-from .tasks import TaskEndpoint, TaskState, TaskStatus, full_task_id, normalize_status, parse_task, task_path
+from .tasks import (
+    NO_REASON,
+    TaskEndpoint,
+    TaskState,
+    TaskStatus,
+    full_task_id,
+    normalize_status,
+    parse_task,
+    task_id_forms,
+    task_path,
+)
 from .transcript import (
     Transcript,
     TranscriptParser,
@@ -25,6 +36,8 @@ from .transcript import (
 )
 
 __all__ = [
+    "KNOWN_CODES",
+    "NO_REASON",
     "Ask",
     "AuthenticationFailed",
     "ChatRequest",
@@ -33,6 +46,7 @@ __all__ = [
     "GenerationStopped",
     "OnRetry",
     "RateLimited",
+    "Refusal",
     "RequestRejected",
     "SSEDecoder",
     "SSEEvent",
@@ -48,6 +62,7 @@ __all__ = [
     "VideoAPI",
     "VideoAPIError",
     "chat_request",
+    "failure_code",
     "full_task_id",
     "key_for_this_call",
     "normalize_status",
@@ -55,7 +70,9 @@ __all__ = [
     "parse_transcript",
     "paying_with",
     "read_echo",
+    "refusal_of",
     "task_body",
+    "task_id_forms",
     "task_path",
     "task_prompt",
 ]

@@ -40,15 +40,17 @@ class ChatStream:
         max_line: int = DEFAULT_MAX_LINE,
         max_content: int = MAX_CONTENT,
         secret: str | None = None,
+        member_words: Iterable[str] = (),
     ) -> None:
         self._decoder = SSEDecoder(max_line=max_line)
-        self.parser = TranscriptParser(trusted_origins=trusted_origins)
+        # The member's messages as sent: the vendor quotes them, and nothing quoted may count as its status.
+        self.parser = TranscriptParser(trusted_origins=trusted_origins, member_words=member_words)
         self._max_content = max_content
         self._size = 0
         self._secret = secret
         self._last: tuple[object, ...] = Transcript().visible()
         self.done = False  # [DONE], a finish_reason or an error event was seen
-        self.error: VideoAPIError | None = None  # an `{"error": …}` event that is not a refusal
+        self.error: VideoAPIError | None = None  # an `{"error": …}` event (a refusal only with a code or a task ID)
 
     def feed(self, chunk: bytes) -> list[Transcript]:
         """Consume raw bytes; return the new visible, non-final snapshots (at most one per chunk)."""
@@ -98,9 +100,11 @@ class ChatStream:
         if obj.get("error") and not obj.get("choices"):
             err = stream_error(obj, secret=self._secret)
             self.done = True
-            if isinstance(err, RequestRejected):
+            if isinstance(err, RequestRejected) and not self.parser.snapshot.task_id and err.code is None:
                 self.parser.fail(err.reason or "The video service declined this prompt.")
             else:
+                # After the task ID the event is not the task's end (the client has the task asked), and a
+                # refusal's code decides how it is told and billed: kept as the error, not as transcript text.
                 self.error = err
             return
         choices = obj.get("choices")

@@ -16,7 +16,7 @@ from .credentials import key_for_this_call
 from .errors import ServiceUnavailable, StreamInterrupted
 from .sse import DEFAULT_MAX_LINE, SSEProtocolError
 from .tasks import TaskEndpoint, TaskStatus, parse_task, task_path
-from .transcript import Transcript
+from .transcript import Transcript, member_words
 from .transport import Interrupted, OnRetry, Transport, dumps
 
 __all__ = ["ChatStream", "OnRetry", "VideoAPI"]
@@ -83,7 +83,8 @@ class VideoAPI:
         body = {**(extra or {}), "model": model, "messages": [dict(m) for m in messages], "stream": True}
         payload = dumps(body)
         stream = ChatStream(
-            trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=key_for_this_call(http.key)
+            trusted_origins=self.trusted_media_origins, max_line=self._max_line, secret=key_for_this_call(http.key),
+            member_words=member_words(messages),
         )
 
         async def attempt() -> tuple[aiohttp.ClientResponse | None, bytes, dict[str, Any] | None]:
@@ -180,17 +181,25 @@ class VideoAPI:
     @staticmethod
     def _interruption(stream: ChatStream, reason: str | None) -> Exception:
         final = stream.parser.finish()
+        if stream.error is not None and reason is None and not final.task_id:
+            return stream.error  # the service ended this generation with an error event, before any task ID
         if stream.error is not None and reason is None:
-            return stream.error  # the service ended this generation with an error event
+            # After the task ID an error event is often the gateway's, not the task's: the caller asks the task.
+            reason = "error_event"
+            log.info("error event after task %s: %s", final.task_id, stream.error)
         if reason is None:
             reason = "no_video_link" if final.state == "completed" else "done_without_result" if stream.done else "eof"
         if final.state in ("failed", "completed"):
             final = dataclasses.replace(final, state="generating" if final.task_id else "pending", error=None,
                                         video_url=None)
         log.info("chat stream ended without a result (%s); task %s", reason, final.task_id)
-        return StreamInterrupted(
-            task_id=final.task_id, reason=reason, transcript=final, user_message=_INTERRUPT_MESSAGES.get(reason)
+        interrupted = StreamInterrupted(
+            task_id=final.task_id, reason=reason, transcript=final,
+            user_message=stream.error.user_message if stream.error is not None else _INTERRUPT_MESSAGES.get(reason),
         )
+        interrupted.code = stream.error.code if stream.error is not None else None
+        interrupted.cause = stream.error
+        return interrupted
 
     async def create_task(self, body: Mapping[str, Any], *, on_retry: OnRetry | None = None) -> str:
         """POST /v1/video/create (seed 003) and return the task's full ID as the server gave it."""

@@ -1,10 +1,10 @@
 """Pure: the requests a member's ask becomes, the way a provider profile says its service reads them.
 
 On the chat route an option travels as words in the newest user message (kkiai's family reads "横屏
-16:9，15秒" from the prompt), as part of the model ID (sora2api's "sora2-landscape-15s") or as a body field
-(only where a service is known to read one). A picture becomes an OpenAI vision part of that message, so
-the conversation, its task and its `sid` stay one thread that can be remixed. On the task route the
-options fill the model's documented `/v1/video/create` fields.
+16:9" from the prompt; the length is the model's), as part of the model ID (sora2api's
+"sora2-landscape-15s") or as a body field (only where a service is known to read one). A picture becomes
+an OpenAI vision part of that message, so the conversation, its task and its `sid` stay one thread that
+can be remixed. On the task route the options fill the model's documented `/v1/video/create` fields.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def chat_request(
     conveyed = frozenset(
         option for option in ("orientation", "duration", "size")
         if (carrier := spec.carrier(option)) in ("model", "body") or (carrier == "prompt" and not continuing)
+        # A model of one length asks for that length by being chosen: its echo can be compared with it.
+        or (option == "duration" and carrier is None and len(spec.durations) == 1 and not continuing)
     )
     return ChatRequest(model, messages, extra, conveyed)
 

@@ -1,13 +1,17 @@
 """Pure: the service's reading of a request, from the ```json block that opens its chat answer.
 
-The chat flow takes no option fields; the service works the orientation and length out of the prompt (or
-the model ID) and says what it understood before anything else:
+The chat flow takes no option fields; the service works the orientation out of the prompt (the length follows
+the model) and says what it understood before anything else, in one of several spellings:
 
     ```json
     {"prompt": "…", "orientation": "portrait", "duration": 15}
+    {"prompt": "…", "mode": "横屏模式"}
+    {"prompt": "…", "ratio": "9:16", "n": 1}
     ```
 
-That block is the only way to learn that a request was read differently from how it was meant.
+That block is the only way to learn that a request was read differently from how it was meant, so every
+spelling seen is read: `orientation`, `mode` (横屏模式 / 竖屏模式), `aspect_ratio` / `ratio`; `duration` /
+`seconds` ("15", 15, "15s", "15秒").
 """
 
 from __future__ import annotations
@@ -16,11 +20,19 @@ import json
 import re
 from dataclasses import dataclass
 
-__all__ = ["Echo", "read_echo"]
+__all__ = ["Echo", "orientation_word", "read_echo"]
 
 _BLOCK = re.compile(r"```(?:json)?[ \t]*\r?\n(?P<body>.*?)\r?\n[ \t]*```", re.DOTALL | re.IGNORECASE)
-_ORIENTATION = re.compile(r'"orientation"\s*:\s*"(?P<value>[a-z]+)"', re.IGNORECASE)
-_DURATION = re.compile(r'"duration"\s*:\s*"?(?P<value>[0-9]{1,3})')
+_ORIENTATION_KEYS = ("orientation", "mode", "aspect_ratio", "ratio")
+_DURATION_KEYS = ("duration", "seconds")
+# For a block that is not valid JSON (prompts with unescaped quotes): the same keys, read one by one.
+_FIELD = re.compile(
+    r'"(?P<key>orientation|mode|aspect_ratio|ratio|duration|seconds)"\s*:\s*"?(?P<value>[^",\n}]{1,40})',
+    re.IGNORECASE,
+)
+_LANDSCAPE = re.compile(r"landscape|horizontal|横屏|橫屏|^\s*16\s*[:：]\s*9\s*$|^\s*3\s*[:：]\s*2\s*$", re.IGNORECASE)
+_PORTRAIT = re.compile(r"portrait|vertical|竖屏|豎屏|^\s*9\s*[:：]\s*16\s*$|^\s*2\s*[:：]\s*3\s*$", re.IGNORECASE)
+_SECONDS = re.compile(r"^\s*(?P<n>[0-9]{1,3})\s*(?:s|sec|secs|seconds?|秒)?\s*$", re.IGNORECASE)
 _SEARCH_LIMIT = 16 * 1024  # the block comes first; a long answer is not scanned end to end
 
 
@@ -42,18 +54,24 @@ def read_echo(content: str) -> Echo | None:
         data = json.loads(body)
     except ValueError:
         data = None
-    if isinstance(data, dict):
-        orientation = data.get("orientation")
-        duration = data.get("duration")
-        return Echo(
-            orientation.strip().lower() if isinstance(orientation, str) and orientation.strip() else None,
-            _seconds(duration),
-        )
-    # Prompts with unescaped quotes make the block invalid JSON; the two fields can still be read.
-    o, d = _ORIENTATION.search(body), _DURATION.search(body)
-    if o is None and d is None:
+    if not isinstance(data, dict):
+        data = {f.group("key").lower(): f.group("value") for f in _FIELD.finditer(body)}
+        if not data:
+            return None
+    orientation = next((o for k in _ORIENTATION_KEYS if (o := orientation_word(data.get(k)))), None)
+    duration = next((d for k in _DURATION_KEYS if (d := _seconds(data.get(k))) is not None), None)
+    return Echo(orientation, duration)
+
+
+def orientation_word(value: object) -> str | None:
+    """portrait or landscape for any spelling of one ("横屏模式", "16:9", "Landscape"), else None."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    return Echo(o.group("value").lower() if o else None, int(d.group("value")) if d else None)
+    if _LANDSCAPE.search(value):
+        return "landscape"
+    if _PORTRAIT.search(value):
+        return "portrait"
+    return None
 
 
 def _seconds(value: object) -> int | None:
@@ -61,6 +79,6 @@ def _seconds(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().rstrip("s").isdigit():
-        return int(value.strip().rstrip("s"))
+    if isinstance(value, str) and (m := _SECONDS.match(value)):
+        return int(m.group("n"))
     return None

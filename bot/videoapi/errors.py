@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.scrub import plain
+
 __all__ = [
     "AuthenticationFailed",
     "GenerationStopped",
@@ -34,6 +36,7 @@ _POLICY_WORDS = re.compile(
 _AUTH_WORDS = re.compile(r"auth|api.?key|token|unauthori[sz]ed|forbidden|permission", re.IGNORECASE)
 _RATE_WORDS = re.compile(r"rate.?limit|too.?many|throttl|concurren", re.IGNORECASE)
 _CREDIT_WORDS = re.compile(r"insufficient|quota|balance|credit|余额|额度", re.IGNORECASE)
+_CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 _BUSY_WORDS = re.compile(r"overload|unavailable|timeout|timed out|busy|upstream|server.?error", re.IGNORECASE)
 
 
@@ -46,6 +49,7 @@ class VideoAPIError(Exception):
         super().__init__(detail or self.default_message)
         self.user_message = user_message or self.default_message
         self.status = status
+        self.code: str | None = None  # the vendor's error code, when it gave one as a word (sentinel_block)
         # Set by the client when a retry cannot start a second generation (see client._retryable).
         self.retry_safe = False
 
@@ -113,7 +117,9 @@ def stream_error(body: Mapping[str, Any], *, secret: str | None = None) -> Video
         return err
     message, _, code = _fields(body)
     words = safe_reason(message, secret=secret) or (safe_reason(str(code), secret=secret) if code else None)
-    return GenerationStopped(str(err), reason=words, status=err.status)
+    stopped = GenerationStopped(str(err), reason=words, status=err.status)
+    stopped.code = err.code
+    return stopped
 
 
 class StreamInterrupted(VideoAPIError):
@@ -137,6 +143,8 @@ class StreamInterrupted(VideoAPIError):
         self.reason = reason
         # The last Transcript (with the content received so far), so a caller can keep the partial answer.
         self.transcript = transcript
+        # reason "error_event": the `{"error": …}` event that ended the stream after the task ID.
+        self.cause: VideoAPIError | None = None
 
 
 def safe_reason(text: str | None, *, secret: str | None = None) -> str | None:
@@ -145,6 +153,7 @@ def safe_reason(text: str | None, *, secret: str | None = None) -> str | None:
         return None
     if secret and secret in text:
         text = text.replace(secret, "***")
+    text = plain(text)
     if _TAG.search(text) or "<html" in text.lower():
         return None
     text = _SPACES.sub(" ", text).strip().strip("\"'`")
@@ -240,6 +249,12 @@ def error_from_body(
         status = 402
     reason = safe_reason(message, secret=secret)
     detail = f"HTTP {status}: {reason or 'no message'}"
+    error = _typed(status, detail, reason, body, retry_after)
+    error.code = code.strip() if isinstance(code, str) and _CODE_WORD.fullmatch(code.strip()) else None
+    return error
+
+
+def _typed(status: int, detail: str, reason: str | None, body: Any, retry_after: float | None) -> VideoAPIError:
     if status in (401, 403):
         return AuthenticationFailed(detail, status=status)
     if status == 429:

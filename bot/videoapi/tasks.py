@@ -16,15 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from bot.core.scrub import plain
 from bot.core.urls import safe_media_url
 
+from .failure_codes import failure_code
+
 __all__ = [
+    "NO_REASON",
     "TaskEndpoint",
     "TaskState",
     "TaskStatus",
     "full_task_id",
     "normalize_status",
     "parse_task",
+    "task_id_forms",
     "task_path",
 ]
 
@@ -70,6 +75,9 @@ _STATUS_HINTS: tuple[tuple[str, TaskState], ...] = (
 )
 _RANK: dict[TaskState, int] = {"unknown": -1, "pending": 0, "queued": 1, "generating": 2}
 _SEPARATORS = re.compile(r"[\s\-]+")
+# A failed task that gives no reason (a Raw Data page may say only `"status": "failed"`) reads this.
+NO_REASON = "The video service says this video failed, without saying why."
+_NO_REASON = frozenset({"null", "none", "undefined", "nil", "error", "failed", "failure", "-"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ class TaskStatus:
     video_url: str | None = None
     preview_url: str | None = None
     error: str | None = None
+    code: str | None = None  # the vendor's failure code (sentinel_block, moderation_blocked, …), if it gave one
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -102,6 +111,26 @@ def full_task_id(task_id: str, prefix: str | None = None) -> str:
     if ":" in task_id or not prefix:
         return task_id
     return f"{prefix}:{task_id}"
+
+
+def task_id_forms(task_id: str, prefixes: Iterable[str] = ()) -> tuple[str, ...]:
+    """Every spelling the task endpoints may know a task by, the likeliest first.
+
+    A bare `task_…` ID (as a chat answer shows a sora task) gets each prefix the profile lists, since resellers
+    file "sora-2-pro" tasks as `sora-2-pro:task_…` or as `sora-2:task_…`; an ID prefixed with one of those is
+    tried under the others too. Any other prefixed ID (`veo3-pro:<uuid>`, `grok:<uuid>`) is the task's own
+    full ID, as the chat answer or the create call gave it, and is asked as it is.
+    """
+    task_id = task_id.strip()
+    known = tuple(prefixes)
+    head, _, bare = task_id.partition(":")
+    if not bare:
+        bare, head = head, ""
+    elif head not in known:
+        return (task_id,)
+    forms = [task_id] if head else []
+    forms += [f"{prefix}:{bare}" for prefix in known]
+    return tuple(dict.fromkeys(forms)) or (task_id,)
 
 
 def task_path(task_id: str, endpoint: TaskEndpoint) -> tuple[str, dict[str, str]]:
@@ -209,7 +238,7 @@ def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> T
         states = ["generating" if s == "completed" else s for s in states]
     # Seed 002: error fields may be filled even on success; a completed task with a video wins.
     if "completed" in states and video_url:
-        return TaskStatus("completed", 100, video_url, preview_url, None, dict(raw))
+        return TaskStatus("completed", 100, video_url, preview_url, None, raw=dict(raw))
     if "failed" in states:
         error = next(
             _first_str(
@@ -227,20 +256,33 @@ def parse_task(raw: Mapping[str, Any], trusted_origins: Iterable[str] = ()) -> T
                     error = err["message"].strip()
                 if error:
                     break
-        return TaskStatus("failed", progress, None, preview_url, _short(error), dict(raw))
+        code = failure_code(_explicit_code(objs), [error])
+        return TaskStatus("failed", progress, None, preview_url, _short(error), code, raw=dict(raw))
     if "completed" in states:
         # Completed but no usable link yet (or only a non-https one): report it; the caller decides.
-        return TaskStatus("completed", 100, None, preview_url, None, dict(raw))
+        return TaskStatus("completed", 100, None, preview_url, None, raw=dict(raw))
     state: TaskState = max(states, key=_RANK.__getitem__, default="unknown")
     if state in ("pending", "queued") and progress:
         state = "generating"
-    return TaskStatus(state, progress, None, preview_url, None, dict(raw))
+    return TaskStatus(state, progress, None, preview_url, None, raw=dict(raw))
+
+
+def _explicit_code(objs: Iterable[Mapping[str, Any]]) -> object:
+    """A failure's code field: `error.code`, `error_code`, `failure_code` or `code` (a word, not a number)."""
+    for obj in objs:
+        err = obj.get("error")
+        if isinstance(err, Mapping) and isinstance(err.get("code"), str):
+            return err["code"]
+        for key in ("error_code", "failure_code", "code"):
+            if isinstance(obj.get(key), str):
+                return obj[key]
+    return None
 
 
 def _short(text: str | None) -> str:
-    if not text:
-        return "The video generation failed."
-    text = " ".join(text.split())
+    if not text or text.strip().lower() in _NO_REASON:
+        return NO_REASON
+    text = plain(" ".join(text.split()))
     text = "".join(ch for ch in text if ch.isprintable())
     if len(text) > 200:
         text = text[:200].rsplit(" ", 1)[0] + "…"

@@ -32,9 +32,10 @@ def test_the_kkiai_preset_says_what_the_evidence_says() -> None:
     kkiai = load_profile("kkiai")
     sora, pro = kkiai.model("sora-2"), kkiai.model("sora-2-pro")
     assert sora.route == pro.route == "chat"
-    assert sora.options == {"orientation": "prompt", "duration": "prompt"}  # nothing as body fields
+    assert sora.options == {"orientation": "prompt"}  # nothing as body fields; the length follows the model
+    assert (sora.durations, sora.sizes, pro.durations, pro.sizes) == ((10,), ("small",), (15,), ("large",))
     assert sora.image == "vision" and kkiai.image_transport == "url"
-    assert sora.task_prefix == pro.task_prefix == "sora-2"
+    assert (sora.task_prefixes, pro.task_prefixes) == (("sora-2",), ("sora-2-pro", "sora-2"))
     assert sora.recovery == ("raw_data", "videos", "query")
     assert kkiai.raw_data_url == "https://asyncdata.net/source/{task_id}"
     assert (sora.on_failure, kkiai.model("veo3.1-fast").on_failure) == ("billed", "refunded")
@@ -50,7 +51,7 @@ def test_an_operator_file_extends_a_preset_and_changes_only_what_differs(tmp_pat
     profile = settings.provider
     assert profile.model_names == ("sora-2", "sora-2-pro", "veo3.1-fast", "sora-2-hd-15s-chat")
     assert profile.model("sora-2").durations == (10,)
-    assert profile.model("sora-2").options == {"orientation": "prompt", "duration": "prompt"}  # kept
+    assert profile.model("sora-2").options == {"orientation": "prompt"}  # kept
 
 
 def test_the_raw_data_address_can_be_moved_without_a_profile_file() -> None:

@@ -123,7 +123,7 @@ def test_generation_line_then_its_outcome(changes: dict[str, object], outcome: s
 def test_a_prompt_cannot_break_the_log_line() -> None:
     line = generation_line(job(params=JobParams("[click](https://evil.example) @everyone\n**bold** " + "x" * 80)))
     # One line, the masked link made inert, cut short: a prompt cannot pose as the bot's own link.
-    assert "\n" not in line and "\\[click](https://evil.example)" in line
+    assert "\n" not in line and "［click］(https:\u2060//evil.example)" in line  # look-alike brackets, no link
     assert "\\*\\*bold\\*\\*" in line and line.endswith('…" → [thread](https://discord.com/channels/1/2/3)')
 
 

@@ -19,7 +19,8 @@ from bot.videoapi.simulator import Scenario, Simulator
 from fakediscord import BucketLimit, Channel, FakeDiscord, MessageView, RateLimits, User
 from tests.fakediscord.fixtures import TypicalGuild, running_bot
 
-FAST = Tuning(poll_interval=0.02, edit_interval=0.05, edit_rate=40.0, api_backoff=0.01, line_retry=0.05)
+FAST = Tuning(poll_interval=0.02, edit_interval=0.05, edit_rate=40.0, api_backoff=0.01, line_retry=0.05,
+              refresh_per_video=0.0, refresh_per_member=0.0)  # test_forged_interactions.py paces Refresh link
 
 
 # Tests edit every 50 ms to stay fast; Discord's 5-per-5-s channel buckets would make each video wait

@@ -170,7 +170,7 @@ async def test_attach_files_removed_mid_job_the_video_is_linked_in_place(harness
 @pytest.mark.cdn(path_padding=600)
 async def test_a_vendor_link_too_long_for_a_button_is_offered_in_the_description(harness: Harness) -> None:
     harness.world.guild.premium_tier = 0
-    harness.simulator.enqueue(Scenario(step_delay=0.01, video_bytes=11 * 1024 * 1024))  # too big to attach
+    harness.simulator.enqueue(Scenario(step_delay=0.01, video_bytes=21 * 1024 * 1024))  # too big to attach
     async with harness.bot():
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")

@@ -1,5 +1,5 @@
 """Real videos, end to end: the vendor's CDN serves real H.264/AAC files to the real bot, in a server that
-allows 10 MiB uploads. What is asserted is what a member sees and plays."""
+allows 20 MiB uploads (Discord's default since September 2026). What is asserted is what a member sees and plays."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def labels(message: MessageView) -> list[str]:
     return [b["label"] for b in message.buttons()]
 
 
-async def test_a_30_mb_video_arrives_inline_re_encoded_under_a_10_mib_limit(
+async def test_a_30_mb_video_arrives_inline_re_encoded_under_a_20_mib_limit(
     harness: Harness, cdn: VendorCDN, samples: Samples, tmp_path: Path
 ) -> None:
     cdn.video, cdn.preview = samples(LARGE), None  # ~30 MB, and no preview: the bot takes a frame
@@ -81,7 +81,7 @@ async def test_a_30_mb_video_arrives_inline_re_encoded_under_a_10_mib_limit(
         usage = await bot.store.quotas.usage_for_job((await job_of(bot, done)).id)
 
     videos = [a for a in done.attachments if a.filename.endswith(".mp4")]
-    assert len(videos) == 1 and videos[0].size <= 10 * MIB
+    assert len(videos) == 1 and videos[0].size <= 20 * MIB
     uploaded = tmp_path / videos[0].filename
     uploaded.write_bytes(videos[0].data)
     seen = play(uploaded)
@@ -90,8 +90,8 @@ async def test_a_30_mb_video_arrives_inline_re_encoded_under_a_10_mib_limit(
     assert seen.duration == pytest.approx(original.duration, abs=0.1)
     assert seen.aspect == pytest.approx(original.aspect, rel=0.01)
 
-    assert f"Re-encoded to fit this server's 10 MB limit; original: [link]({cdn.base}/" in description(done)
-    assert any("Re-encoding it to fit this server's 10 MB upload limit" in (r.embeds[0].get("description") or "")
+    assert f"Re-encoded to fit this server's 20 MB limit; original: [link]({cdn.base}/" in description(done)
+    assert any("Re-encoding it to fit this server's 20 MB upload limit" in (r.embeds[0].get("description") or "")
                for r in done.edits if r.embeds)  # said while it ran
     assert "poster.jpg" in [a.filename for a in done.attachments]
     assert done.embed["image"]["url"] == "attachment://poster.jpg"
@@ -107,7 +107,7 @@ async def test_a_100_mib_video_is_linked_with_the_right_sentence(
         _, progress = await start(harness)
         done = await harness.wait_title(progress, FINISHED, timeout=30)
     assert not any(a.filename.endswith(".mp4") for a in done.attachments)
-    assert ("The video is larger than this server's upload limit (10 MB), even re-encoded; open it from the link."
+    assert ("The video is larger than this server's upload limit (20 MB), even re-encoded; open it from the link."
             in description(done))
     assert done.button("Open")["url"].startswith(cdn.base)
     assert labels(done) == ["Remix", "Re-roll", "Open", "Refresh link", "Delete"]

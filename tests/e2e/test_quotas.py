@@ -171,9 +171,10 @@ async def test_units_come_back_for_refusal_failure_and_cancel_and_usage_matches_
     assert "Running now" not in after
     assert "1 of 10 used" in during  # the refused and failed ones came back; the running one counts
     assert f"Running now: 1 — [🎬 a very long film](https://discord.com/channels/{world.guild.id}/" in during
-    assert ends[0].content.endswith("❌ refused: similarity to third-party content")
-    assert ends[1].content.endswith("❌ failed: The render farm caught fire.")  # a failure, not a refusal
-    assert ends[2].content.endswith("⏹️ cancelled")
+    # Each says what the vendor likely billed for it (chat-route failures are billed; members are refunded).
+    assert ends[0].content.endswith("❌ refused: similarity to third-party content · billed by the vendor")
+    assert ends[1].content.endswith("❌ failed: The render farm caught fire. · billed by the vendor")  # not a refusal
+    assert ends[2].content.endswith("⏹️ cancelled · billed by the vendor")
     assert len(lines) == 4  # one line per generation, edited in place
 
 

@@ -54,6 +54,10 @@ async def test_check_names_the_shards_this_process_runs_beside_discords_advice(
         "ok       shards: this process runs shards 2, 3 of 4; Discord recommends 6; 1000 of 1000 session starts left "
         "today; raise DISCORD_SHARD_COUNT to 6 (Discord refuses 2,500 servers or more on one shard)"
     ) in lines
+    assert (
+        "ok       uploads: each server's limit is read from its interactions; until one is seen, 20 MiB is assumed "
+        "(50 MiB at boost tier 2, 100 MiB at boost tier 3); larger videos are re-encoded to fit"
+    ) in lines
 
 
 @pytest.mark.fake_discord(rate_limits=TIGHT_GLOBAL)

@@ -40,7 +40,7 @@ async def test_a_moderator_sees_jobs_health_upload_limit_quota_and_spend(harness
     assert re.fullmatch(
         r"Video service, last hour: 1 made · 1 refused · 0 failed \(50 % made\) · p50 \d+ s"
         r" · last error: refused \(<t:\d+:R>\)", lines[2]), lines[2]
-    assert lines[3].startswith("Upload limit here: 10 MB · your quota: unlimited (moderators are exempt) · 0 used")
+    assert lines[3].startswith("Upload limit here: 20 MB · your quota: unlimited (moderators are exempt) · 0 used")
     assert lines[3].endswith("server default: 10 a day (the bot's) per member")
     # The refused video was refunded: the one made and the one under way (charged until it ends) count.
     assert lines[4] == "Spent today: $0.30 for 2 videos · API key: the bot's"

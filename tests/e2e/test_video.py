@@ -17,11 +17,11 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     # Each progress step outlasts the edit interval, so every coalesced state is seen at least once.
     harness.simulator.enqueue(Scenario(step_delay=0.15))
     async with harness.bot():
-        interaction = await harness.video(world.member, PROMPT, duration=15)
+        interaction = await harness.video(world.member, PROMPT, duration=10)
         response = await interaction.wait_response()
         assert response.kind == "deferred" and not response.ephemeral  # acknowledged before any work
         post = await public_post(interaction)
-        assert post.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 15 s"
+        assert post.content == f"🎬 **{PROMPT}**\n<@{world.member.id}> · sora-2 · portrait · 10 s"
 
         thread = await harness.thread_for(interaction)
         assert thread.name == f"🎬 {PROMPT}"
@@ -37,7 +37,7 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
     embed = done.embed
     assert embed is not None
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Model"] == "sora-2" and fields["Duration"] == "15 s" and fields["Task ID"].startswith("`task_")
+    assert fields["Model"] == "sora-2" and fields["Duration"] == "10 s" and fields["Task ID"].startswith("`task_")
     assert embed["image"]["url"] == "attachment://preview.webp"
     assert embed["footer"]["text"].startswith("Reply to this message to remix it")
     names = [a.filename for a in done.attachments]
@@ -49,23 +49,23 @@ async def test_happy_path_one_living_message_then_the_video(harness: Harness) ->
 
 
 async def test_video_larger_than_the_upload_limit_is_linked_when_re_encoding_is_off(harness: Harness) -> None:
-    harness.simulator.enqueue(Scenario(video_bytes=11 * 1024 * 1024))  # the server allows 10 MB
+    harness.simulator.enqueue(Scenario(video_bytes=21 * 1024 * 1024))  # the server allows 20 MiB
     async with harness.bot(REENCODE_VIDEOS="false"):
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in")
     assert not any(a.filename.endswith(".mp4") for a in done.attachments)
-    assert "larger than this server's upload limit (10 MB); open it from the link" in done.embed["description"]
+    assert "larger than this server's upload limit (20 MB); open it from the link" in done.embed["description"]
     assert done.button("Open")["url"].endswith(".mp4")
 
 
 async def test_video_just_under_a_boosted_limit_is_attached(harness: Harness) -> None:
     harness.world.guild.premium_tier = 2  # 50 MB uploads
-    harness.simulator.enqueue(Scenario(video_bytes=20 * 1024 * 1024))
+    harness.simulator.enqueue(Scenario(video_bytes=30 * 1024 * 1024))
     async with harness.bot():
         _, progress = await start(harness)
         done = await harness.wait_title(progress, "✅ Finished in", timeout=20)
     video = next(a for a in done.attachments if a.filename.endswith(".mp4"))
-    assert video.size == 20 * 1024 * 1024
+    assert video.size == 30 * 1024 * 1024
 
 
 async def test_refused_prompt_says_why_offers_retry_and_refunds(harness: Harness) -> None:
@@ -138,7 +138,7 @@ async def test_reroll_makes_the_same_request_again_in_the_thread(harness: Harnes
     chats = harness.chat_requests()
     assert len(chats) == 2
     # The chat flow reads the options from the prompt (kkiai profile); no body fields are sent.
-    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9，10秒"}]
+    assert chats[1]["messages"] == chats[0]["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9"}]
     assert "orientation" not in chats[1]
     announcement = harness.fake.message(second.reply_to)
     assert announcement.content == f"🎲 Re-roll by <@{harness.world.other_member.id}>"
@@ -181,8 +181,8 @@ async def test_bad_options_are_refused_before_anything_is_spent(harness: Harness
     png = fake.attachment("cow.png", b"\x89PNG....", content_type="image/png")
     cases = [
         ({"prompt": "   "}, "Your prompt is empty: describe the video you want."),
-        ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 15},
-         "veo3.1-fast can't make 15-second videos; choose 8 s."),
+        ({"prompt": PROMPT, "model": "veo3.1-fast", "duration": 10},
+         "veo3.1-fast can't make 10-second videos; choose 8 s."),
         ({"prompt": PROMPT, "image": text_file}, "That attachment isn't an image (PNG, JPEG or WebP, up to 10 MB)."),
         ({"prompt": PROMPT, "model": "grok", "duration": 10, "image": png},
          "grok decides the length of its videos itself; leave the duration out."),

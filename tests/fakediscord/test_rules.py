@@ -37,6 +37,14 @@ class RulesCog(commands.Cog):
     async def secret(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message("only you", ephemeral=True)
 
+    @app_commands.command(name="public", description="Thinks, then answers publicly")
+    async def public(self, interaction: discord.Interaction) -> None:
+        try:
+            await interaction.response.defer(thinking=True)
+            await interaction.edit_original_response(content="done")
+        except discord.HTTPException as exc:
+            self.errors.append(exc)
+
 
 class RulesBot(commands.Bot):
     """A bot with a rule-breaking cog."""
@@ -134,14 +142,27 @@ async def test_upload_size_follows_the_guild_boost_tier(fake_discord: FakeDiscor
     big_room = boosted.create_text_channel("renders")
     fake_discord.expect_violation(40005)
     async with running_bot(fake_discord, RulesBot()) as bot:
-        eleven = b"v" * (11 * MiB)
+        fifteen, twenty_one = b"v" * (15 * MiB), b"v" * (21 * MiB)
+        room = channel_of(bot, discord_world)
+        await room.send(file=discord.File(io.BytesIO(fifteen), "fits.mp4"))  # 20 MiB by default since 2026-09
         with pytest.raises(discord.HTTPException) as raised:
-            await channel_of(bot, discord_world).send(file=discord.File(io.BytesIO(eleven), "big.mp4"))
-        assert (raised.value.status, raised.value.code) == (413, 40005)
-        room = bot.get_channel(big_room.id)
-        assert isinstance(room, discord.TextChannel) and room.guild.filesize_limit == 50 * MiB
-        await room.send(file=discord.File(io.BytesIO(eleven), "big.mp4"))
-    assert fake_discord.messages(big_room)[0].attachments[0].size == 11 * MiB
+            await room.send(file=discord.File(io.BytesIO(twenty_one), "big.mp4"))
+        assert (raised.value.status, raised.value.code, raised.value.text) == (413, 40005, "Request entity too large")
+        boosted_room = bot.get_channel(big_room.id)
+        assert isinstance(boosted_room, discord.TextChannel) and boosted_room.guild.premium_tier == 2
+        await boosted_room.send(file=discord.File(io.BytesIO(twenty_one), "big.mp4"))
+
+        boosted.set_premium_tier(0)  # the boosts lapsed: GUILD_UPDATE, and the limit is the default again
+        await fake_discord.wait_until(lambda: boosted_room.guild.premium_tier == 0, message="GUILD_UPDATE")
+        fake_discord.expect_violation(40005)
+        with pytest.raises(discord.HTTPException):
+            await boosted_room.send(file=discord.File(io.BytesIO(twenty_one), "big.mp4"))
+        discord_world.guild.set_upload_limit(10 * MiB)  # a server of its own limit (a rollout, say)
+        fake_discord.expect_violation(40005)
+        with pytest.raises(discord.HTTPException):
+            await room.send(file=discord.File(io.BytesIO(fifteen), "fits.mp4"))
+    assert [a.size for m in fake_discord.messages(big_room) for a in m.attachments] == [21 * MiB]
+    assert [a.size for m in fake_discord.messages(discord_world.channel) for a in m.attachments] == [15 * MiB]
 
 
 async def test_interaction_response_rules(
@@ -216,9 +237,54 @@ async def test_editing_in_an_archived_thread(
     fake_discord.expect_violation(50083)
     with pytest.raises(discord.HTTPException) as raised:
         await progress.edit(content="🎞️ Generating")
-    assert raised.value.code == 50083
+    assert (raised.value.code, raised.value.text) == (50083, "Thread is archived")
     await thread.send("sending unarchives it")
     assert not fake_discord.channel(thread.id).archived
+    await progress.edit(content="🎞️ Generating")
+
+    fake_discord.archive_thread(fake_discord.channel(thread.id), locked=True)  # by a moderator
+    fake_discord.expect_violation(50083)
+    with pytest.raises(discord.HTTPException) as raised:
+        await thread.send("a locked thread stays closed to a bot without Manage Threads")
+    assert raised.value.code == 50083 and fake_discord.channel(thread.id).archived
+
+
+async def test_unarchiving_needs_membership_of_the_thread(
+    fake_discord: FakeDiscord, discord_world: TypicalGuild, bot: RulesBot
+) -> None:
+    thread = await (await channel_of(bot, discord_world).send("starter")).create_thread(name="t")
+    stored = fake_discord.channel(thread.id)
+    fake_discord.archive_thread(stored)
+    await thread.edit(archived=False)  # the bot started it, so it is a member
+    fake_discord.archive_thread(stored)
+    stored.member_ids.discard(fake_discord.bot_user.id)  # as if it had left the thread
+    stored.owner_id = discord_world.member.id
+    fake_discord.expect_violation(50013)
+    with pytest.raises(discord.Forbidden):
+        await thread.edit(archived=False)
+    assert stored.archived
+
+
+async def test_answering_an_interaction_in_an_archived_thread(
+    fake_discord: FakeDiscord, discord_world: TypicalGuild, bot: RulesBot
+) -> None:
+    world = discord_world
+    thread = await (await channel_of(bot, world).send("starter")).create_thread(name="t")
+    await thread.send("hello")
+    fake_discord.archive_thread(fake_discord.channel(thread.id))
+    answered = await fake_discord.slash(world.member, fake_discord.channel(thread.id), "public")
+    await answered.wait_done()  # a public answer is a message sent: it unarchives the thread, as a send does
+    assert not fake_discord.channel(thread.id).archived and bot.cog.errors == []
+
+    fake_discord.archive_thread(fake_discord.channel(thread.id), locked=True)
+    secret = await fake_discord.slash(world.member, fake_discord.channel(thread.id), "secret")
+    assert (await secret.wait_response()).ephemeral  # not posted in the thread: it passes, and changes nothing
+    assert fake_discord.channel(thread.id).archived
+    fake_discord.expect_violation(50083)  # discord-api-docs #5517: the answer itself is refused
+    refused = await fake_discord.slash(world.member, fake_discord.channel(thread.id), "public")
+    await fake_discord.wait_until(lambda: bool(bot.cog.errors), message="the refusal")
+    assert bot.cog.errors[0].code == 50083 and fake_discord.channel(thread.id).archived
+    assert refused.response is None
 
 
 async def test_missing_permissions(fake_discord: FakeDiscord, discord_world: TypicalGuild, bot: RulesBot) -> None:

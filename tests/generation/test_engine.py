@@ -30,13 +30,13 @@ def kkiai(simulator: Simulator) -> ProviderProfile:
 
 def engine_for(
     simulator: Simulator, http: aiohttp.ClientSession, provider: ProviderProfile | None = None,
-    trusted: tuple[str, ...] = (), outage_limit: int = 20,
+    trusted: tuple[str, ...] = (), *, outage_limit: int = 20, deadline: float = 30,
 ) -> GenerationEngine:
     assert simulator.base_url
     origins = (simulator.media_origin, *trusted)
     api = VideoAPI(simulator.base_url, "sk-test-key-0123456789", http, backoff=0.01, read_timeout=5,
                    trusted_media_origins=origins)
-    return GenerationEngine(api, provider or kkiai(simulator), poll_interval=0.01, deadline=30,
+    return GenerationEngine(api, provider or kkiai(simulator), poll_interval=0.01, deadline=deadline,
                             load_image=picture_loader(http, origins), poll_outage_limit=outage_limit)
 
 
@@ -70,18 +70,18 @@ def chats(simulator: Simulator) -> list[dict]:
     return [r.json for r in simulator.requests if r.path == "/v1/chat/completions"]
 
 
-async def test_landscape_and_15_seconds_are_asked_in_words_the_service_reads(
+async def test_landscape_is_asked_in_words_the_service_reads_and_the_length_by_the_model(
     engine: GenerationEngine, simulator: Simulator
 ) -> None:
     simulator.enqueue(Scenario(step_delay=0.02))  # progress arrives over time, as from the real service
-    result, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=15))
+    result, updates = await run(engine, JobParams(PROMPT, orientation="landscape", duration=10))
     outcome = made(result)
     body = chats(simulator)[-1]
-    # The chat flow documents model, messages and stream only (seed 004): no option fields.
+    # The chat flow documents model, messages and stream only (seed 004): no option fields, no length word.
     assert set(body) == {"model", "messages", "stream"}
-    assert body["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9，15秒"}]
+    assert body["messages"] == [{"role": "user", "content": f"{PROMPT}\n\n横屏 16:9"}]
     task = simulator.task(outcome.task_id or "")
-    assert task is not None and (task.orientation, task.duration) == ("landscape", 15)
+    assert task is not None and (task.orientation, task.duration) == ("landscape", 10)
     assert '"orientation": "landscape"' in outcome.content and outcome.service_note is None
     progress = [u.progress for u in updates if u.stage == "generating" and u.progress is not None]
     assert progress == sorted(progress) and progress[-1] == 88
@@ -99,7 +99,16 @@ async def test_a_service_that_made_something_else_is_told_in_one_sentence(
     engine = engine_for(simulator, http, load_profile(str(override)).with_raw_data_url(simulator.raw_data_url))
     outcome = made((await run(engine, JobParams(PROMPT, orientation="landscape", duration=15)))[0])
     assert chats(simulator)[-1]["orientation"] == "landscape"
-    assert outcome.service_note == "You asked for landscape; the service made portrait."
+    assert outcome.service_note == "You asked for landscape; the service made portrait, and you asked for 15 s; " \
+        "the service made 10 s."
+
+
+async def test_an_echo_that_names_the_orientation_as_a_mode_is_compared_too(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(echo_mode=True))
+    outcome = made((await run(engine, JobParams(PROMPT, orientation="landscape", duration=10)))[0])
+    assert '"mode": "横屏模式"' in outcome.content and outcome.service_note is None
 
 
 async def test_refusal_is_a_failure_with_the_reason(engine: GenerationEngine, simulator: Simulator) -> None:
@@ -121,11 +130,22 @@ async def test_the_bold_reason_line_is_what_the_member_reads(engine: GenerationE
     assert failed(result, "refused").error == "This content may violate our guardrails around nudity."
 
 
-async def test_an_error_event_ends_the_video_without_polling(engine: GenerationEngine, simulator: Simulator) -> None:
-    simulator.enqueue(Scenario(error_code="sentinel_block", failure_reason="Request blocked by the upstream."))
-    result, _ = await run(engine)
-    assert failed(result, "failed").error == "The video service stopped this video: Request blocked by the upstream."
-    assert not any(r.method == "GET" for r in simulator.requests)
+async def test_an_error_event_after_the_task_id_asks_the_task_which_finished(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(error_code="upstream_error", failure_reason="Gateway reset."))
+    outcome = made((await run(engine))[0])
+    task = simulator.task(outcome.task_id or "")
+    assert task is not None and any(r.path == f"/source/{task.shown_id}" for r in simulator.requests)
+
+
+async def test_an_error_event_after_the_task_id_then_a_refused_task_is_classified_by_its_code(
+    engine: GenerationEngine, simulator: Simulator
+) -> None:
+    simulator.enqueue(Scenario(error_code="moderation_blocked", outcome="refusal", refusal_reason="moderation_blocked"))
+    outcome = failed((await run(engine))[0], "refused")
+    assert (outcome.code, outcome.billing) == ("moderation_blocked", "billed")  # chat route: failures billed
+    assert outcome.error.startswith("The video service's moderation stopped this video")
 
 
 async def test_a_stream_cut_after_the_task_id_recovers_through_the_raw_data_link(
@@ -157,10 +177,10 @@ async def test_a_resumed_chat_task_asks_the_raw_data_page_then_the_task_endpoint
     assert first.task_id
     # After a restart only the task ID is known: the profile's Raw Data template is used. Where that page
     # does not answer (asyncdata.net unreachable), the task endpoints are asked with the "sora-2:" prefix;
-    # they do not know a chat-made task, so the video is reported unavailable rather than lost.
+    # they do not know a chat-made task, so only the deadline ends the video, never an outage.
     dead = kkiai(simulator).with_raw_data_url("http://127.0.0.1:9/source/{task_id}")
-    outcome = (await run(engine_for(simulator, http, dead, outage_limit=2), task_id=first.task_id))[0]
-    assert failed(outcome, "unavailable").error == "The video service was unavailable."
+    outcome = (await run(engine_for(simulator, http, dead, outage_limit=2, deadline=1.0), task_id=first.task_id))[0]
+    assert failed(outcome, "timeout").billing == "billed"
     asked = [(r.path, r.query) for r in simulator.requests if r.method == "GET" and r.path.startswith("/v1/")]
     assert (f"/v1/videos/sora-2:{first.task_id}", {}) in asked
     assert ("/v1/video/query", {"id": f"sora-2:{first.task_id}"}) in asked

@@ -15,7 +15,7 @@ from bot.generation.service import DELETED_NO_REMIX, NOTHING_TO_REMIX, VideoOpti
 from bot.store import Job, Shown, Store
 from bot.videoapi import VideoAPI
 from bot.videoapi.simulator import Simulator
-from tests.generation.test_service import CHANNEL, GUILD, MAYA, MOD, SAM, ended, first_video, launch
+from tests.generation.test_service import CHANNEL, GUILD, MAYA, MOD, SAM, ended, first_video, launch, pressed
 
 STALE = "https://cdn.example.com/v.mp4?Expires=1700000000&Signature=abc"
 
@@ -44,7 +44,7 @@ async def test_refresh_link_asks_where_the_task_is_found_and_keeps_the_fresh_lin
                                                 service_note="you asked for landscape; the service made portrait"))
     asked = len(simulator.requests)
 
-    refreshed = await finished.refresh_link(job.id)
+    refreshed = await finished.refresh_link(*await pressed(store, job), MAYA.user_id)
 
     assert refreshed.renewed
     # A chat-made task: the vendor's task endpoints don't know it, its Raw Data page does.
@@ -62,7 +62,7 @@ async def test_when_the_vendor_no_longer_has_the_video_the_message_says_so(
     job = await first_video(videos, store)
     simulator.tasks.clear()  # the vendor let it go: its Raw Data page and task endpoints answer 404
 
-    refreshed = await finished.refresh_link(job.id)
+    refreshed = await finished.refresh_link(*await pressed(store, job), MAYA.user_id)
 
     assert not refreshed.renewed and refreshed.state.link_gone
     assert (await store.jobs.get(job.id)).shown.link_gone  # after a restart too
@@ -75,7 +75,7 @@ async def test_a_service_that_does_not_answer_is_said_so_and_changes_nothing(
     before = await turn_of(store, job)
     await simulator.close()
     with pytest.raises(BotError) as refused:
-        await finished.refresh_link(job.id)
+        await finished.refresh_link(*await pressed(store, job), MAYA.user_id)
     assert refused.value.user_message == NOT_ANSWERING
     assert await turn_of(store, job) == before and not (await store.jobs.get(job.id)).shown.link_gone
 
@@ -85,12 +85,12 @@ async def test_only_the_requester_or_a_moderator_may_delete(
 ) -> None:
     mine, theirs = await first_video(videos, store), await first_video(videos, store)
     with pytest.raises(BotError) as refused:
-        await finished.delete(mine.id, SAM)
+        await finished.delete(*await pressed(store, mine), SAM)
     assert refused.value.user_message == ONLY_OWNER_DELETES
     assert not (await turn_of(store, mine)).deleted
 
-    by_owner = await finished.delete(mine.id, MAYA)
-    by_moderator = await finished.delete(theirs.id, MOD)
+    by_owner = await finished.delete(*await pressed(store, mine), MAYA)
+    by_moderator = await finished.delete(*await pressed(store, theirs), MOD)
 
     assert by_owner.deleted_by == MAYA.user_id and by_moderator.deleted_by == MOD.user_id
     assert (await turn_of(store, mine)).deleted_by == MAYA.user_id
@@ -102,8 +102,9 @@ async def test_only_the_requester_or_a_moderator_may_delete(
 
 async def test_a_video_is_deleted_once(videos: VideoService, store: Store, finished: FinishedVideos) -> None:
     job = await first_video(videos, store)
-    await finished.delete(job.id, MAYA)
-    for attempt in (finished.delete(job.id, MOD), finished.refresh_link(job.id)):
+    await finished.delete(*await pressed(store, job), MAYA)
+    here = await pressed(store, job)
+    for attempt in (finished.delete(*here, MOD), finished.refresh_link(*here, MAYA.user_id)):
         with pytest.raises(BotError) as refused:
             await attempt
         assert refused.value.user_message == DELETED
@@ -115,11 +116,11 @@ async def test_a_deleted_video_can_no_longer_be_remixed(
 ) -> None:
     first = await first_video(videos, store)
     assert first.channel_id is not None and first.message_id is not None
-    await finished.delete(first.id, MAYA)
+    await finished.delete(*await pressed(store, first), MAYA)
 
     for refusal in (
-        videos.check_remixable(first.id),  # the Remix button
-        videos.plan_remix_of_job(first.id, first.channel_id, "at night"),  # a Remix form opened before
+        videos.check_remixable(*await pressed(store, first)),  # the Remix button
+        videos.plan_remix_of_job(*await pressed(store, first), "at night"),  # a Remix form opened before
         videos.plan_remix(first.channel_id, "at night", video_message_id=first.message_id),  # a reply to it
     ):
         with pytest.raises(BotError) as refused:
@@ -137,7 +138,7 @@ async def test_plain_remixes_continue_from_the_latest_video_not_deleted(
     assert first.channel_id is not None
     plan = await videos.plan_video(GUILD, VideoOptions("now at night"), channel_id=CHANNEL, thread_id=first.channel_id)
     second = await ended(store, await launch(videos, plan, MAYA))
-    await finished.delete(second.id, MAYA)
+    await finished.delete(*await pressed(store, second), MAYA)
 
     remix = await videos.plan_remix(first.channel_id, "in the rain")
 
@@ -148,6 +149,7 @@ async def test_nothing_to_refresh_or_delete_before_the_video_is_finished(
     videos: VideoService, store: Store, finished: FinishedVideos
 ) -> None:
     job = (await videos.admit(await videos.plan_video(GUILD, VideoOptions("a cow"), channel_id=CHANNEL), MAYA)).job
-    for attempt in (finished.refresh_link(job.id), finished.delete(job.id, MAYA)):
+    here = await pressed(store, job)
+    for attempt in (finished.refresh_link(*here, MAYA.user_id), finished.delete(*here, MAYA)):
         with pytest.raises(BotError):
             await attempt

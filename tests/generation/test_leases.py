@@ -28,7 +28,7 @@ from bot.store import Job, JobStatus, Store
 from bot.videoapi.simulator import Scenario, Simulator
 from tests.conftest import FakeClock
 from tests.generation.conftest import LEASE_TIMEOUT, RecordingPresenter, running
-from tests.generation.test_service import CHANNEL, launch
+from tests.generation.test_service import CHANNEL, launch, pressed
 from tests.store.backends import database
 
 __all__ = ["database", "db_path"]
@@ -167,6 +167,9 @@ async def test_a_video_taken_over_while_generating_never_waits_behind_the_line_i
 async def test_a_job_whose_task_crashed_is_let_go_and_taken_up_again(
     db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
 ) -> None:
+    class Unforeseen(BaseException):
+        """Nothing in the bot catches it (the delivery guard ends the job on any Exception: test_delivery_guard)."""
+
     class FlakyPresenter(RecordingPresenter):
         """Discord's side fails once, in a way the bot did not foresee."""
 
@@ -175,7 +178,7 @@ async def test_a_job_whose_task_crashed_is_let_go_and_taken_up_again(
         async def conclude(self, places: Places, state: ProgressState) -> Delivery:
             if not self.failed:
                 self.failed = True
-                raise RuntimeError("a bug in showing the end")
+                raise Unforeseen("a bug in showing the end")
             return await super().conclude(places, state)
 
     store = await Store.open(db_path, clock=clock)
@@ -244,7 +247,7 @@ async def test_a_cancel_pressed_in_one_process_stops_the_video_running_in_anothe
         job = await video(b, 1)
         await until(lambda: _sync(b.runner.is_active(job.id)), what="the job to run in b")
         # The server's buttons reach process a (its shard), which records the Cancel; b is the one to stop.
-        await a.videos.cancel(job.id, Member(1, frozenset(), False))
+        await a.videos.cancel(*await pressed(a.store, job), Member(1, frozenset(), False))
         done = await ended(b.store, job)
         charge = await b.store.quotas.usage_for_job(job.id)
     assert (done.status, done.cancelled_by) == (JobStatus.CANCELLED, 1)

@@ -13,6 +13,7 @@ import pytest
 from bot.core.catalog import load_profile
 from bot.core.config import Settings
 from bot.core.errors import BotError
+from bot.generation.gate import JobReference, Origin
 from bot.generation.requests import ImageInput
 from bot.generation.runner import JobRunner
 from bot.generation.service import VideoOptions, VideoPlan, VideoService
@@ -37,6 +38,13 @@ async def launch(videos: VideoService, plan: VideoPlan, member: Member, *, threa
     await videos.launch(plan, job, home_channel_id=CHANNEL, thread_id=thread, author_id=member.user_id,
                         anchor_message_id=next(_ids), progress_message_id=next(_ids))
     return job
+
+
+async def pressed(store: Store, job: Job) -> tuple[JobReference, Origin]:
+    """What the Discord side passes for a press of one of `job`'s buttons under its message: the job as its
+    custom ID names it, and where the press came from."""
+    job = await store.jobs.get(job.id)
+    return JobReference(job.id, job.button_key), Origin(job.guild_id, job.channel_id, job.message_id)
 
 
 async def ended(store: Store, job: Job) -> Job:
@@ -114,8 +122,7 @@ async def test_a_remix_keeps_the_model_and_options_of_the_video_it_continues(
     videos: VideoService, store: Store
 ) -> None:
     first = await first_video(videos, store, model="veo3.1-fast", orientation="landscape")
-    conversation = await store.conversations.get(first.conversation_id or 0)
-    plan = await videos.plan_remix_of_job(first.id, conversation.thread_id, "now in the rain")
+    plan = await videos.plan_remix_of_job(*await pressed(store, first), "now in the rain")
     assert (plan.model, plan.params.orientation, plan.params.duration) == ("veo3.1-fast", "landscape", 8)
     assert plan.params.prompt == "now in the rain" and plan.remix_number == 1
     remix = await ended(store, await launch(videos, plan, SAM))
@@ -158,7 +165,7 @@ async def test_remix_refuses_videos_that_did_not_finish(
     with pytest.raises(BotError, match="no finished video in this thread"):
         await videos.plan_remix(thread, "again")
     with pytest.raises(BotError, match="hasn't finished, so there is nothing to remix"):
-        await videos.check_remixable(failed.id)
+        await videos.check_remixable(*await pressed(store, failed))
 
 
 async def test_reroll_needs_a_video_and_retry_needs_a_failure(
@@ -166,16 +173,17 @@ async def test_reroll_needs_a_video_and_retry_needs_a_failure(
 ) -> None:
     made = await first_video(videos, store)
     with pytest.raises(BotError, match="didn't fail, so there is nothing to retry"):
-        await videos.plan_repeat(made.id, "retry")
-    reroll = await videos.plan_repeat(made.id, "reroll")
+        await videos.plan_repeat(*await pressed(store, made), "retry")
+    reroll = await videos.plan_repeat(*await pressed(store, made), "reroll")
     assert reroll.request is not None and reroll.request.id == made.request_turn_id
     assert (reroll.model, reroll.params) == (made.model, made.params)
 
     simulator.enqueue(Scenario(outcome="failure"))
     failed = await first_video(videos, store)
     with pytest.raises(BotError, match="hasn't finished"):
-        await videos.plan_repeat(failed.id, "reroll")
-    retry = await ended(store, await launch(videos, await videos.plan_repeat(failed.id, "retry"), MAYA))
+        await videos.plan_repeat(*await pressed(store, failed), "reroll")
+    again = await videos.plan_repeat(*await pressed(store, failed), "retry")
+    retry = await ended(store, await launch(videos, again, MAYA))
     assert retry.status is JobStatus.SUCCEEDED and retry.request_turn_id == failed.request_turn_id
 
 
@@ -186,13 +194,13 @@ async def test_only_the_requester_or_a_moderator_may_cancel(
     plan = await videos.plan_video(GUILD, VideoOptions("a slow cow"), channel_id=CHANNEL)
     job = await launch(videos, plan, MAYA)
     with pytest.raises(BotError, match="Only the person who asked for this video or a moderator"):
-        await videos.cancel(job.id, SAM)
-    await videos.cancel(job.id, MOD)
+        await videos.cancel(*await pressed(store, job), SAM)
+    await videos.cancel(*await pressed(store, job), MOD)
     done = await ended(store, job)
     assert (done.status, done.cancelled_by) == (JobStatus.CANCELLED, MOD.user_id)
     assert (await store.quotas.usage_for_job(job.id)).refunded_at is not None  # type: ignore[union-attr]
     with pytest.raises(BotError, match="already ended"):
-        await videos.cancel(job.id, MAYA)
+        await videos.cancel(*await pressed(store, job), MAYA)
 
 
 async def test_a_start_that_discord_refused_gives_the_units_back(videos: VideoService, store: Store) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import random
+
 import pytest
 
 from bot.media.plan import GOOD_BPP, MAX_BPP, EncodePlan, MediaInfo, Unfittable, fit_plan, scaled, squeeze_after
@@ -108,3 +112,52 @@ def test_a_second_attempt_after_an_overshoot_aims_lower() -> None:
 )
 def test_scaled_sizes(w: int, h: int, side: int, expected: tuple[int, int]) -> None:
     assert scaled(w, h, side) == expected
+
+
+def test_a_two_hour_video_with_sound_over_the_limit_is_unfittable_not_a_crash() -> None:
+    # The case: the budget is less than nothing once the index of two hours is counted.
+    assert isinstance(fit_plan(info(7200, 320, 180, 24), LIMIT), Unfittable)
+
+
+def test_a_source_above_1080_lines_is_encoded_at_1080_at_most() -> None:
+    plan = planned(info(4, 3840, 2160), limit=500 * MIB)
+    assert (plan.width, plan.height) == (1920, 1080)
+
+
+_ABSURD_SECONDS = (0.0, -1.0, 1e-300, 0.04, 1.0, 7200.0, 1e9, 1e308, math.inf, -math.inf, math.nan)
+_ABSURD_SIDES = (0, -5, 1, 2, 3, 64, 1080, 12000, 2**31, 10**15)
+_ABSURD_FPS = (0.0, -1.0, math.nan, math.inf, 0.001, 24.0, 1e9)
+_ABSURD_LIMITS = (-1, 0, 1, 1000, LIMIT, 500 * MIB, 10**18)
+_ABSURD_SQUEEZES = (1.0, 0.0, -1.0, math.nan, math.inf, 1e-9)
+
+
+def _checked(video: MediaInfo, limit: int, squeeze: float) -> None:
+    plan = fit_plan(video, limit, squeeze=squeeze)  # must not raise, whatever the file says
+    if isinstance(plan, EncodePlan):
+        assert plan.width >= 2 and plan.height >= 2 and min(plan.width, plan.height) <= 1080, (video, limit, plan)
+        assert plan.video_bitrate > 0 and plan.audio_bitrate >= 0
+        assert plan.expected_bytes(video.duration) <= limit, (video, limit, plan)
+    else:
+        assert isinstance(plan, Unfittable) and plan.reason
+
+
+def test_the_planner_answers_every_absurd_combination_without_raising() -> None:
+    for seconds, width, height, fps, audio, limit in itertools.product(
+        _ABSURD_SECONDS, _ABSURD_SIDES, _ABSURD_SIDES, _ABSURD_FPS, (True, False), _ABSURD_LIMITS
+    ):
+        _checked(MediaInfo(seconds, width, height, fps, audio, 40 * MIB), limit, 1.0)
+
+
+def test_the_planner_answers_random_inputs_without_raising() -> None:
+    rng = random.Random(20)
+    for _ in range(20_000):
+        video = MediaInfo(
+            rng.choice((rng.uniform(-10, 10**6), rng.choice(_ABSURD_SECONDS))),
+            rng.choice((rng.randint(-10, 20_000), rng.choice(_ABSURD_SIDES))),
+            rng.choice((rng.randint(-10, 20_000), rng.choice(_ABSURD_SIDES))),
+            rng.choice((rng.uniform(-1, 500), rng.choice(_ABSURD_FPS))),
+            rng.random() < 0.5,
+            rng.randint(0, 10**10),
+        )
+        _checked(video, rng.choice((rng.randint(-10, 10**10), rng.choice(_ABSURD_LIMITS))),
+                 rng.choice((rng.uniform(-1, 2), rng.choice(_ABSURD_SQUEEZES))))

@@ -54,7 +54,7 @@ async def test_options_and_an_image_from_the_file_picker(client: Client) -> None
     picture = render_png(Scene.for_prompt("start here", "landscape"))
     await client.slash(
         "video", prompt="a lighthouse at dusk", model="Sora 2 Pro", orientation="Landscape",
-        duration="15 seconds", size="small", image=("start.png", picture),
+        duration="15 seconds", size="large", image=("start.png", picture),
     )
     starter = client.message(client.main, "a lighthouse at dusk")
     await expect(starter).to_contain_text("sora-2-pro · landscape · 15 s")

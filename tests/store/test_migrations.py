@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
         "post_channel_id", "post_message_id", "cancel_requested_by", "delivered_to",
         "owner", "heartbeat_at", "video_attached", "attached_preview", "reencoded_for", "too_large_limit",
         "fit_failed", "trimmed_to", "link_gone", "service_note",
+        "sending_at", "failure_code", "vendor_billing", "button_key", "link_checked_at",
     ],
     "quota_policies": [
         "id", "guild_id", "scope", "target_id", "period", "max_units", "max_concurrent", "updated_by", "updated_at",

@@ -245,5 +245,65 @@ VEO_PREVIEW = Quoted(
     video_url="https://filesystem.site/cdn/20260206/hq.mp4",
 )
 
+# Issue 21's three reading gaps, each in a dialect's own wording (no public verbatim: the shapes it describes).
+# A gateway's <video> tag with a poster: the poster is the preview.
+GATEWAY_POSTER = Quoted(
+    source="issue 21's description: a <video poster> (no public verbatim)",
+    pieces=(
+        ("reasoning", "视频生成中...\n生成进度: 5.9%\n生成进度: 48.5%\n"),
+        ("content", "```html\n<video src='https://gateway.example/tmp/3f9c0d.mp4' "
+                    "poster='https://gateway.example/tmp/3f9c0d.jpg' controls></video>\n```"),
+    ),
+    state="completed",
+    progress=100,
+    video_url="https://gateway.example/tmp/3f9c0d.mp4",
+    preview_url="https://gateway.example/tmp/3f9c0d.jpg",
+)
+# The kkiai answer with a PNG download link after the video: the inline preview image stays the preview.
+KKIAI_PNG_DOWNLOAD = Quoted(
+    source="issue 21's description: a later PNG download link (no public verbatim)",
+    pieces=((
+        "content",
+        "> ID: `task_01k9png0000000000000000000`\n> 生成中.\n\n> 生成完成 ✅\n\n"
+        "![https://filesystem.site/cdn/20251030/inline.webp](https://filesystem.site/cdn/20251030/inline.webp)\n"
+        "[在线播放▶️](https://filesystem.site/cdn/20251030/v.mp4)\n"
+        "[⏬ 下载封面](https://filesystem.site/cdn/download/20251030/cover.png)",
+    ),),
+    state="completed",
+    task_id="task_01k9png0000000000000000000",
+    progress=100,
+    video_url="https://filesystem.site/cdn/20251030/v.mp4",
+    preview_url="https://filesystem.site/cdn/20251030/inline.webp",
+)
+# Decimal progress, cut mid-generation, in each dialect's progress wording: 5.9 reads 5, never 9.
+KKIAI_DECIMAL = Quoted(
+    source="issue 21's description: decimal progress, kkiai wording (no public verbatim)",
+    pieces=(("content", "> ID: `task_01k9dec0000000000000000000`\n> 生成中.\n\n> 🏃‍ 进度：5.9%"),),
+    state="generating",
+    task_id="task_01k9dec0000000000000000000",
+    progress=5,
+)
+KKIAI_DECIMAL_DOTS = Quoted(
+    source="issue 21's description: decimal progress, seed wording (no public verbatim)",
+    pieces=(("content", "> ID: `task_01k9dec0000000000000000001`\n>🏃 Progress 2.5..5.9..12.25.."),),
+    state="generating",
+    task_id="task_01k9dec0000000000000000001",
+    progress=12,
+)
+VEO_DECIMAL = Quoted(
+    source="issue 21's description: decimal progress, Veo wording (no public verbatim)",
+    pieces=(("content", "> 视频生成任务已创建\n> 任务ID: `veo3.1-fast:1770350082-dec0000000`\n> 进度：5.9%\n"),),
+    state="generating",
+    task_id="veo3.1-fast:1770350082-dec0000000",
+    progress=5,
+)
+SORA2API_DECIMAL = Quoted(
+    source="issue 21's description: decimal progress, sora2api wording (no public verbatim)",
+    pieces=(("reasoning", "\n**Video Generation Progress**: 5.9% (processing)\n"),),
+    state="generating",
+    progress=5,
+)
+READING_GAPS = (GATEWAY_POSTER, KKIAI_PNG_DOWNLOAD, KKIAI_DECIMAL, KKIAI_DECIMAL_DOTS, VEO_DECIMAL, SORA2API_DECIMAL)
+
 ALL = (DMXAPI, GEEKAI_COLLAPSED, VEO_PRO, TUZI_VEO, FLOW_SUCCESS, FLOW_FAILURE, SORA2API_FAILURE, SORA2API_SUCCESS,
-       BOLD_REASON, VEO_PREVIEW)
+       BOLD_REASON, VEO_PREVIEW, *READING_GAPS)

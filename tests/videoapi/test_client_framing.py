@@ -132,15 +132,17 @@ async def test_a_refusal_sentence_then_done_is_a_failed_result(
     assert (final.state, final.error) == ("failed", "I'm sorry, but I can't create videos of real people.")
 
 
-async def test_an_error_event_after_the_id_ends_the_video_in_the_services_words(
+async def test_an_error_event_after_the_id_leaves_the_end_to_the_task(
     raw_server: RawServer, http: aiohttp.ClientSession
 ) -> None:
-    # sora2api's routes.py turns a failed generation into `data: {"error": {…}}` then `[DONE]` inside the 200
-    # stream (TheSmallHanCat/sora2api, src/api/routes.py): the task is gone, so there is nothing to poll.
+    # The error is often the gateway's, not the task's (issue 21): the caller must ask the task, so the stream
+    # ends as interrupted with the task ID, the event's code and its words kept for when the task says why.
     body = sse(chunk("> ID: `task_0a1b2c3d4e`\n> Queuing."),
                {"error": {"message": "upstream reset", "type": "server_error", "code": "sentinel_block"}})
     err = (await run_stream(make_api(await raw_server(RawReply([body])), http))).error
-    assert isinstance(err, GenerationStopped)
+    assert isinstance(err, StreamInterrupted)
+    assert (err.reason, err.task_id, err.code) == ("error_event", "task_0a1b2c3d4e", "sentinel_block")
+    assert isinstance(err.cause, GenerationStopped)
     assert err.user_message == "The video service stopped this video: upstream reset."
 
 
@@ -152,12 +154,31 @@ async def test_an_error_event_without_words_names_its_code(raw_server: RawServer
     assert result.retries == []  # the response began: not re-sent
 
 
-async def test_policy_error_event_is_a_failed_result(raw_server: RawServer, http: aiohttp.ClientSession) -> None:
+async def test_a_policy_error_event_after_the_id_is_asked_of_the_task_too(
+    raw_server: RawServer, http: aiohttp.ClientSession
+) -> None:
     body = sse(chunk("> ID: `task_0a1b2c3d4e`\n"),
                {"error": {"message": "similarity to third-party content", "code": "content_policy_violation"}})
+    err = (await run_stream(make_api(await raw_server(RawReply([body])), http))).error
+    assert isinstance(err, StreamInterrupted)
+    assert (err.reason, err.task_id, err.code) == ("error_event", "task_0a1b2c3d4e", "content_policy_violation")
+
+
+async def test_a_policy_error_event_before_any_id_is_a_failed_result(
+    raw_server: RawServer, http: aiohttp.ClientSession
+) -> None:
+    body = sse({"error": {"message": "similarity to third-party content", "type": "invalid_request_error"}})
     final = (await run_stream(make_api(await raw_server(RawReply([body])), http))).final
-    assert (final.state, final.error, final.task_id) == ("failed", "similarity to third-party content",
-                                                          "task_0a1b2c3d4e")
+    assert (final.state, final.error) == ("failed", "similarity to third-party content")
+
+
+async def test_a_refusal_code_before_any_id_is_a_typed_refusal(
+    raw_server: RawServer, http: aiohttp.ClientSession
+) -> None:
+    body = sse({"error": {"message": "Hmmm something didn't look right with your request.",
+                          "type": "invalid_request_error", "code": "sentinel_block"}})
+    err = (await run_stream(make_api(await raw_server(RawReply([body])), http))).error
+    assert isinstance(err, RequestRejected) and err.code == "sentinel_block"
 
 
 async def test_content_filter_finish_reason_is_a_failed_result(

@@ -12,13 +12,15 @@ SORA2API = load_profile("sora2api")
 TURN = [{"role": "user", "content": "A cow with wings"}]
 
 
-def test_kkiai_writes_orientation_and_length_where_its_chat_flow_reads_them() -> None:
-    # DMXAPI's sora2-chat.md: "可以在提示词中设置横屏、竖屏、9:16、16:9 等视频比例，系统会自动识别".
-    request = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, TURN, Ask("A cow with wings", "landscape", 15))
+def test_kkiai_writes_the_orientation_and_no_length_word_the_service_ignores() -> None:
+    # DMXAPI's sora2-chat.md: "可以在提示词中设置横屏、竖屏、9:16、16:9 等视频比例，系统会自动识别"; the length
+    # follows the model on the chat route (issue 21), so no "N秒" is written.
+    request = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, TURN, Ask("A cow with wings", "landscape", 10))
     assert request.model == "sora-2" and request.extra == {}
-    assert request.messages == [{"role": "user", "content": "A cow with wings\n\n横屏 16:9，15秒"}]
-    portrait = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, TURN, Ask("A cow with wings", "portrait", 10))
-    assert portrait.messages[-1]["content"].endswith("竖屏 9:16，10秒")
+    assert request.messages == [{"role": "user", "content": "A cow with wings\n\n横屏 16:9"}]
+    assert request.conveyed == {"orientation", "duration"}  # the one length is asked by choosing the model
+    portrait = chat_request(KKIAI.model("sora-2-pro"), KKIAI.phrases, TURN, Ask("A cow with wings", "portrait", 15))
+    assert portrait.messages[-1]["content"].endswith("竖屏 9:16")
 
 
 def test_a_continuation_sends_the_members_words_and_the_answers_verbatim() -> None:
@@ -34,7 +36,7 @@ def test_a_picture_is_a_vision_part_of_the_newest_message() -> None:
     ask = Ask("start from this", "portrait", 10, image="https://cdn.discordapp.com/a/cow.png")
     request = chat_request(KKIAI.model("sora-2"), KKIAI.phrases, [{"role": "user", "content": "start from this"}], ask)
     assert request.messages[-1]["content"] == [
-        {"type": "text", "text": "start from this\n\n竖屏 9:16，10秒"},
+        {"type": "text", "text": "start from this\n\n竖屏 9:16"},
         {"type": "image_url", "image_url": {"url": "https://cdn.discordapp.com/a/cow.png"}},
     ]
 

@@ -44,7 +44,10 @@ def videos_body(task: SimTask, state: str, progress: int | None, links: Links) -
         detail["status"] = "completed"
     elif state == "failed":
         body["status"] = detail["status"] = "failed"
-        detail["failure_reason"] = task.scenario.reason
+        if not task.scenario.failure_without_reason:
+            detail["failure_reason"] = task.scenario.reason
+        if task.scenario.refusal_code:  # OpenAI's video object: error.code and error.message
+            body["error"] = {"code": task.scenario.refusal_code, "message": task.scenario.reason}
     return body
 
 
@@ -60,7 +63,7 @@ def query_body(task: SimTask, state: str, progress: int | None, links: Links) ->
         body["video_url"] = links.sd_video
         detail.update(video_url=links.sd_video, upsample_video_url=links.video,
                       error_message="[403] an earlier attempt failed and was retried")
-    elif state == "failed":
+    elif state == "failed" and not task.scenario.failure_without_reason:
         detail["error_message"] = task.scenario.reason
     return body
 
@@ -69,7 +72,7 @@ def raw_data_body(task: SimTask, state: str, progress: int | None, links: Links)
     """The Raw Data page a chat answer links to."""
     running = state in ("pending", "queued", "generating")
     body: dict[str, Any] = {"id": task.shown_id, "running": running, "status_update_time": _now_ms()}
-    if task.scenario.dialect == "veo":
+    if task.scenario.dialect == "veo" or task.origin == "create":
         stage = "video_upsampling" if task.scenario.preview and (progress or 0) >= 50 else "video_generating"
         body["status"] = {"generating": stage}.get(state, state)
         if state == "completed":
@@ -79,6 +82,6 @@ def raw_data_body(task: SimTask, state: str, progress: int | None, links: Links)
         body["progress"] = progress or 0
         if state == "completed":
             body["url"] = links.video
-    if state == "failed":
+    if state == "failed" and not task.scenario.failure_without_reason:
         body["failure_reason"] = task.scenario.reason
     return body

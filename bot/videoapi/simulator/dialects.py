@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .scenario import Scenario, SimTask
 
-__all__ = ["CHUNKS_THROUGH_TASK_ID", "Links", "Piece", "chunks_through_task_id", "script"]
+__all__ = ["CHUNKS_THROUGH_TASK_ID", "Links", "Piece", "chunks_through_task_id", "first_paced", "script"]
 
 Piece = tuple[str, str, int | None]  # (channel: "content" | "reasoning_content" | "", text, step)
 
@@ -45,10 +45,9 @@ _LABELS = {
     },
 }
 _ECHO_PIECES = 7  # "```", "json", "\n", "{\n", the fields, "\n}\n", "```"
-# A role chunk, the echo, an empty delta, then the chunk with the task ID (kkiai dialect).
+# A role chunk, the echo, an empty delta, then the chunk with the task ID (kkiai dialect, its own echo).
 # `drop_after_chunks=CHUNKS_THROUGH_TASK_ID` drops right after the ID; anything less, before it.
 CHUNKS_THROUGH_TASK_ID = 1 + _ECHO_PIECES + 1 + 1
-ID_PIECE = _ECHO_PIECES + 1  # index, in a kkiai script, of the piece with the task ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +64,15 @@ class Links:
 def chunks_through_task_id(scenario: Scenario) -> int | None:
     """How many SSE chunks a stream sends up to and including its task ID (None: it shows no ID)."""
     if scenario.dialect == "kkiai":
-        return CHUNKS_THROUGH_TASK_ID
+        return 1 + _echo_pieces(scenario.echo_style) + 1 + 1
     if scenario.dialect == "veo":
         return 2  # the role chunk, then "任务已创建" with the ID
     return None
+
+
+def first_paced(pieces: list[Piece]) -> int:
+    """The index of the first piece that reaches a step (the pause before it is the request's own wait)."""
+    return next((i for i, (_, _, step) in enumerate(pieces) if step is not None), 0)
 
 
 def script(task: SimTask, links: Links) -> list[Piece]:
@@ -80,13 +84,52 @@ def script(task: SimTask, links: Links) -> list[Piece]:
     return _kkiai(task, links)
 
 
-def _echo(task: SimTask) -> str:
+def _echo(task: SimTask, *, raw: bool = False) -> str:
     fields = {"prompt": task.prompt, "orientation": task.orientation}
+    if task.scenario.echo_mode:  # some answers name the orientation this way (issue 21)
+        fields = {"prompt": task.prompt, "mode": "横屏模式" if task.orientation == "landscape" else "竖屏模式"}
     if task.duration is not None:
         fields["duration"] = task.duration  # type: ignore[assignment]  # JSON mixes types
     if task.continues is not None:
         fields["sid"] = task.sid
-    return ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items())
+
+    def value(key: str, v: object) -> str:
+        return f'"{v}"' if raw and key == "prompt" else json.dumps(v, ensure_ascii=False)
+
+    return ",\n".join(f"  {json.dumps(k)}: {value(k, v)}" for k, v in fields.items())
+
+
+def _echo_pieces(style: str) -> int:
+    return _ECHO_PIECES if style in ("json", "raw") else 1 if style == "quote" else 0
+
+
+def _fenced_echo(task: SimTask, style: str) -> list[str]:
+    """The ```json block's pieces, as the seed's stream cuts them."""
+    return ["```", "json", "\n", "{\n", _echo(task, raw=style == "raw"), "\n}\n", "```"]
+
+
+def _quoted_prompt(task: SimTask, language: str) -> str:
+    """The prompt quoted in a sentence, as geekai's captured stream opens (one bold-italic line)."""
+    if language == "zh":
+        return f' **分析输入提示** > ***- 输入是一个 JSON，提示词为："{task.prompt}"。*** '
+    return f' **Analyzing input prompt** > ***- The input provides a JSON with a prompt: "{task.prompt}".*** '
+
+
+def _kkiai_echo(task: SimTask) -> list[str]:
+    style = task.scenario.echo_style
+    if style in ("json", "raw"):
+        return _fenced_echo(task, style)
+    return [_quoted_prompt(task, task.scenario.language)] if style == "quote" else []
+
+
+def _echo_text(task: SimTask) -> str:
+    """The whole echo as one text, for the dialects that would send it with their first words."""
+    style = task.scenario.echo_style
+    if style in ("json", "raw"):
+        return "".join(_fenced_echo(task, style)) + "\n\n"
+    if style == "quote":
+        return _quoted_prompt(task, task.scenario.language) + "\n"
+    return ""
 
 
 def _kkiai(task: SimTask, links: Links) -> list[Piece]:
@@ -94,7 +137,7 @@ def _kkiai(task: SimTask, links: Links) -> list[Piece]:
     lab = _LABELS[sc.language]
     status = "reasoning_content" if sc.status_in_reasoning else "content"
     sep = " " if sc.collapsed else "\n"
-    pieces: list[Piece] = [("content", p, None) for p in ("```", "json", "\n", "{\n", _echo(task), "\n}\n", "```")]
+    pieces: list[Piece] = [("content", p, None) for p in _kkiai_echo(task)]
     pieces.append(("", "", None))  # the empty delta seen in the seed
     head = sep.join((lab["id"], lab["links"], lab["queue"])).format(id=task.shown_id, base=links.base)
     pieces.append((status, "\n\n" + head, 1))
@@ -129,7 +172,7 @@ def _veo(task: SimTask, links: Links) -> list[Piece]:
     sc = task.scenario
     pieces: list[Piece] = [(
         "content",
-        "\n\n> 视频生成任务已创建\n"
+        _echo_text(task) + "\n\n> 视频生成任务已创建\n"
         f"> 任务ID: `{task.shown_id}`\n"
         "> 为了防止任务中断，可以从以下链接持续获取任务进度:\n"
         f"> [数据预览]({links.base}/web/{task.shown_id}) | [原始数据]({links.base}/source/{task.shown_id})\n"
@@ -160,7 +203,9 @@ def _veo(task: SimTask, links: Links) -> list[Piece]:
 def _gateway(task: SimTask, links: Links) -> list[Piece]:
     sc = task.scenario
     queue = max(1, sc.queue_steps)
-    pieces: list[Piece] = [
+    echo = _echo_text(task)
+    pieces: list[Piece] = [("content", echo, None)] if echo else []
+    pieces += [
         ("reasoning_content", "✨ 视频生成任务已启动\n", 1),
         ("reasoning_content", "提交视频生成任务...\n", None),
     ]

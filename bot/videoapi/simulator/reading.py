@@ -1,9 +1,11 @@
 """Pure: how the simulated vendor reads a request, modelled on the public evidence, not on the bot.
 
 The chat flow documents `model`, `messages` and `stream` only; any other body field is ignored. The
-aspect ratio and length are read from the prompt text ("…,生成视频比例9:16", "横屏", "15秒": DMXAPI's
-sora2-chat.md and docs.rainboxs.com's Veo page) or from the model ID ("sora-2-hd-15s-chat",
-"sora2-landscape-10s"). A user message may be a list of OpenAI content parts: text and image_url.
+aspect ratio is read from the prompt text ("…,生成视频比例9:16", "横屏": DMXAPI's sora2-chat.md and
+docs.rainboxs.com's Veo page) or from the model ID ("sora2-landscape-10s"). The length follows the model, never
+a prompt word: the family's chat-format docs give sora-2 10 s and sora-2-pro 15 s, and lengths beyond those are
+sold as model IDs ("sora-2-hd-15s-chat", "sora2-landscape-15s"); no public transcript shows "15秒" in a prompt
+changing the length (issue 21). A user message may be a list of OpenAI content parts: text and image_url.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ __all__ = ["ChatRead", "CreateRead", "read_chat", "read_create"]
 _LANDSCAPE = r"横屏|橫屏|16\s*[:：]\s*9|\blandscape\b|\bhorizontal\b"
 _PORTRAIT = r"竖屏|豎屏|9\s*[:：]\s*16|\bportrait\b|\bvertical\b"
 _ORIENTATION = re.compile(rf"(?P<landscape>{_LANDSCAPE})|(?P<portrait>{_PORTRAIT})", re.IGNORECASE)
-_SECONDS = re.compile(r"(?<![0-9])(?P<n>[0-9]{1,2})\s*(?:秒|seconds?\b|secs?\b)", re.IGNORECASE)
 _MODEL_SECONDS = re.compile(r"(?<![0-9])(?P<n>[0-9]{1,2})s(?![a-z])", re.IGNORECASE)
 _PORTRAIT_RATIOS = frozenset({"9:16", "2:3", "3:4"})
+_MODEL_LENGTHS = {"sora-2": 10, "sora-2-pro": 15}  # the chat-format docs' lengths of the plain model IDs
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def read_chat(model: str, messages: Any) -> ChatRead:
         if isinstance(m, Mapping) and m.get("role") == "assistant" and isinstance(m.get("content"), str)
     )
     orientation = _last_orientation(text) or _last_orientation(model.replace("-", " "))
-    duration = _last_seconds(_SECONDS, text) or _last_seconds(_MODEL_SECONDS, model)
+    duration = _last_seconds(_MODEL_SECONDS, model) or _MODEL_LENGTHS.get(model)
     return ChatRead(text, orientation, duration, images, answers)
 
 

@@ -6,12 +6,18 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Dialect", "Origin", "RecordedRequest", "Scenario", "SimTask", "key_fingerprint"]
+__all__ = ["Dialect", "EchoStyle", "Origin", "RecordedRequest", "Scenario", "SimTask", "key_fingerprint"]
 
 # kkiai: the seed vendor's transcript (English or Chinese labels); veo: the Veo wording of the same family
 # (tu-zi, apicore); gateway: sora2api/flow2api (progress in reasoning_content, the video as an HTML tag).
 Dialect = Literal["kkiai", "veo", "gateway"]
 Origin = Literal["chat", "create"]
+# How the answer quotes the prompt: "json", a ```json block with the prompt JSON-escaped (kkiai, seed 004);
+# "raw", the same block with the prompt as it came (what echo.py's unescaped-quotes case implies); "quote",
+# a sentence quoting it (geekai's capture: ***…a prompt in Chinese: "<prompt>".***); "none"; "dialect",
+# the dialect's own (kkiai json, the others none). Veo and gateway answers are not known to quote prompts:
+# their "json"/"raw"/"quote" are hostile what-ifs, so that tests can prove a quote is never read as status.
+EchoStyle = Literal["dialect", "json", "raw", "quote", "none"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,9 @@ class Scenario:
     preview: bool = False  # veo dialect: a preview video before the high-quality one
     error_code: str | None = None  # end the stream with an {"error": {..., "code": …}} event instead
     video_bytes: int = 64 * 1024
+    # Serve this file as the video instead of `video_bytes` of filler: real or crafted media (a decoder bomb,
+    # a lying header, an absurd duration…), for tests of what the bot does with what a vendor links to.
+    video_file: str | None = None
     preview_bytes: int = 2 * 1024
     keepalive: bool = False  # `: keep-alive` comments before each step
     chunk_size: int | None = None  # None: one write per SSE event; N: re-chunk every event into N-byte writes
@@ -43,11 +52,29 @@ class Scenario:
     data_space: bool = True  # "data: {…}" or "data:{…}"
     send_done: bool = True  # finish with `data: [DONE]`
     status_in_reasoning: bool = False  # kkiai dialect: status lines in delta.reasoning_content
+    echo: EchoStyle = "dialect"  # how the answer quotes the prompt (see EchoStyle)
+    # The vendor's code for this refusal: in an HTTP error's body (with http_status: sentinel_block is refused
+    # at the door) and in the task's failure fields. None: the status's own code table, or no code.
+    refusal_code: str | None = None
+    failure_without_reason: bool = False  # a failed task's pages give no reason at all
+    # How the task endpoints file a chat-made task: None (resellers say they do not show them), or the prefix
+    # they file it under ("sora-2-pro" at some resellers, "sora-2" at others).
+    listed_as: str | None = None
+    raw_data_missing: bool = False  # the Raw Data page does not know this task (answers 404)
+    task_endpoints_down: bool = False  # /v1/videos and /v1/video/query answer 503 about this task
+    echo_mode: bool = False  # the echo says "mode": "横屏模式"/"竖屏模式" instead of "orientation" (issue 21)
 
     @classmethod
     def demo(cls) -> Scenario:
         """Defaults for `--simulate`: feels real, takes about five seconds."""
         return cls(queue_steps=3, progress_steps=(8, 23, 41, 57, 74, 92), step_delay=0.5, keepalive=True)
+
+    @property
+    def echo_style(self) -> EchoStyle:
+        """The echo this scenario's answers carry, with "dialect" resolved."""
+        if self.echo != "dialect":
+            return self.echo
+        return "json" if self.dialect == "kkiai" else "none"
 
     @property
     def reason(self) -> str:

@@ -3,13 +3,15 @@
 Used by `--simulate` (which points the real client at it) and by the tests. It behaves like the public
 evidence says the vendor does, not like the bot would like: the chat flow ignores body fields beyond
 model, messages and stream, and reads orientation and length from the prompt or the model ID; chat-made
-tasks are unknown to `/v1/videos/{id}` and `/v1/video/query` and are found through the Raw Data page
-(`/source/{id}`) their transcript links to, which needs no key.
+tasks are unknown to `/v1/videos/{id}` and `/v1/video/query` (unless a scenario files them under a prefix,
+as some resellers do) and are found through the Raw Data page (`/source/{id}`) their transcript links to,
+which needs no key and answers for tasks made by `/v1/video/create` too (public clients poll it for those).
 
 Every generation request takes the next enqueued `Scenario` (FIFO), else the default one. Links it returns
 contain `simulated` and point at its own `/media/` route, which serves deterministic bytes of the
-configured size. Since that is plain http on 127.0.0.1, callers must list `Simulator.media_origin` in
-their trusted media origins, and aim the Raw Data template at `Simulator.raw_data_url`.
+configured size, or the file the scenario names (real or crafted media). Since that is plain http on
+127.0.0.1, callers must list `Simulator.media_origin` in their trusted media origins, and aim the Raw Data
+template at `Simulator.raw_data_url`.
 """
 
 from __future__ import annotations
@@ -213,8 +215,11 @@ class Simulator:
                 scenario = replace(scenario, drop_after_chunks=through)
         return scenario, False
 
-    def _error(self, status: int, style: str, *, reason: str = "", retry_after: float | None = None) -> web.Response:
-        etype, code = _ERRORS.get(status, ("server_error", "service_unavailable"))
+    def _error(
+        self, status: int, style: str, *, reason: str = "", retry_after: float | None = None, code: str | None = None
+    ) -> web.Response:
+        etype, default_code = _ERRORS.get(status, ("server_error", "service_unavailable"))
+        code = code or default_code
         message = reason if status == 400 and reason else _ERROR_MESSAGES.get(
             status, "The upstream service is temporarily unavailable."
         )
@@ -230,7 +235,7 @@ class Simulator:
         assert scenario.http_status is not None
         return self._error(
             scenario.http_status, scenario.error_style, reason=scenario.refusal_reason,
-            retry_after=scenario.retry_after,
+            retry_after=scenario.retry_after, code=scenario.refusal_code,
         )
 
     def _new_task(
@@ -238,12 +243,16 @@ class Simulator:
     ) -> SimTask:
         self._counter += 1
         digest = hashlib.sha1(f"simulated-{self._counter}".encode()).hexdigest()
+        uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
         if model.startswith("sora"):
-            full = f"sora-2:task_{digest[:26]}"  # resellers file every sora task under "sora-2:"
+            # Filed as "sora-2:" by default; a scenario names resellers that file it under another prefix.
+            full = f"{scenario.listed_as or 'sora-2'}:task_{digest[:26]}"
         elif "grok" in model:
-            full = f"grok:{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+            full = f"grok:{uuid}"
+        elif origin == "chat":
+            full = f"{model}:{uuid}"  # a Veo chat answer's ID: "veo3-pro:03bd6356-8ec6-…" (public transcripts)
         else:
-            full = f"{model}:{1770000000 + self._counter}-{digest[:10]}"
+            full = f"{model}:{1770000000 + self._counter}-{digest[:10]}"  # seed 002's create ID
         shown = full if scenario.dialect == "veo" or not full.split(":", 1)[-1].startswith("task_") else \
             full.split(":", 1)[-1]
         task = SimTask(
@@ -332,14 +341,19 @@ class Simulator:
         return task.timeline[task.step]
 
     def _created_task(self, task_id: str) -> SimTask | None:
-        """A task the task endpoints know: made by /v1/video/create, asked for by its exact full ID."""
+        """A task the task endpoints know, asked for by its exact full ID: made by /v1/video/create, or made by
+        chat at a reseller that files chat tasks under a prefix (the scenario's `listed_as`)."""
         task = self.tasks.get(task_id)
-        return task if task is not None and task.origin == "create" else None
+        if task is None:
+            return None
+        return task if task.origin == "create" or task.scenario.listed_as else None
 
     async def _query_videos(self, request: web.Request) -> web.Response:
         task = self._created_task(request.match_info["task_id"])
         if task is None:
             return self._error(404, "nested")
+        if task.scenario.task_endpoints_down:
+            return self._error(503, "nested")
         state, progress = self._advance(task)
         return web.json_response(videos_body(task, state, progress, self._links(task)))
 
@@ -347,12 +361,14 @@ class Simulator:
         task = self._created_task(request.query.get("id", ""))
         if task is None:
             return self._error(404, "nested")
+        if task.scenario.task_endpoints_down:
+            return self._error(503, "nested")
         state, progress = self._advance(task)
         return web.json_response(query_body(task, state, progress, self._links(task)))
 
     async def _raw_data(self, request: web.Request) -> web.Response:
         task = self.task(request.match_info["task_id"])
-        if task is None or task.origin != "chat":  # the page a chat answer links to; a created task has none
+        if task is None or task.scenario.raw_data_missing:
             return web.json_response({"error": "task not found"}, status=404)
         state, progress = self._advance(task)
         return web.json_response(raw_data_body(task, state, progress, self._links(task)))
@@ -362,12 +378,14 @@ class Simulator:
 
     # -- media ------------------------------------------------------------------------------------------
 
-    async def _media(self, request: web.Request) -> web.Response:
+    async def _media(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         task = self.media_task(name)
         if task is None:
             return web.Response(status=404, text="not found")
         if name.endswith(".mp4"):
+            if task.scenario.video_file is not None:
+                return web.FileResponse(task.scenario.video_file, headers={"Content-Type": "video/mp4"})
             return web.Response(body=simulated_video(name, task.scenario.video_bytes), content_type="video/mp4")
         # The preview is a real (PNG) image so it renders; it keeps the vendor's .webp name.
         return web.Response(body=simulated_image(name, task.scenario.preview_bytes), content_type="image/png")

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .dialects import ID_PIECE, Links, script
+from .dialects import Links, first_paced, script
 from .scenario import SimTask
 
 __all__ = ["stream_task"]
@@ -64,13 +64,14 @@ async def stream_task(request: web.Request, task: SimTask, links: Links) -> web.
         elif sc.step_delay:
             await asyncio.sleep(sc.step_delay)
 
-    first_paced = ID_PIECE if sc.dialect == "kkiai" else 0
+    pieces = script(task, links)
+    paced_from = first_paced(pieces)
     try:
         if sc.keepalive:
             await write(": keep-alive" + le + le)
         await event(chunk({"role": "assistant", "content": ""}))
-        for index, (channel, piece, step) in enumerate(script(task, links)):
-            if step is not None and index > first_paced:
+        for index, (channel, piece, step) in enumerate(pieces):
+            if step is not None and index > paced_from:
                 await pause()
             await event(chunk({channel: piece} if channel else {}))
             if step is not None:

@@ -8,6 +8,7 @@ from .parser import (
     TranscriptState,
     parse_transcript,
 )
+from .provenance import member_words
 
 __all__ = [
     "DEFAULT_FAILURE",
@@ -15,5 +16,6 @@ __all__ = [
     "Transcript",
     "TranscriptParser",
     "TranscriptState",
+    "member_words",
     "parse_transcript",
 ]

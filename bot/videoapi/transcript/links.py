@@ -2,6 +2,8 @@
 
 A line may offer one video several ways ("[▶️ 在线观看](…mp4) | [⏬ 下载视频](…/download/…mp4)"); a
 watch or play link, or an HTML <video> tag, outranks a bare video link, which outranks a download link.
+Likewise an image shown inline ("![…](….webp)", <video poster="…">) outranks an image offered as a link
+("[Download PNG](….png)").
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ _MD_LINK = re.compile(
     r"(!?)\[([^\]\n]{0,500})\]\(\s*<?((?:[^\s()<>]|\([^\s()<>]{0,200}\)){1,2048})>?(?:\s+\"[^\"]*\")?\s*\)"
 )
 _BARE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s<>()\[\]\"'`]+")
-# <video src='…'> or <source src="…"> (sora2api and flow2api send the video only this way).
-_VIDEO_TAG = re.compile(r"<(?:video|source)\b[^>]*?\bsrc\s*=\s*(['\"])(?P<url>[^'\"\s]{1,4096})\1", re.IGNORECASE)
+# <video src='…' poster='…'> or <source src="…"> (sora2api and flow2api send the video only this way).
+_VIDEO_TAG = re.compile(r"<(?P<tag>video|source)\b(?P<attrs>[^>]{0,8192})>?", re.IGNORECASE)
+_ATTR = re.compile(r"\b(?P<name>src|poster)\s*=\s*(['\"])(?P<url>[^'\"\s]{1,4096})\2", re.IGNORECASE)
 _DOWNLOAD_TEXT = re.compile(r"download|下载|下載|⏬", re.IGNORECASE)
 _PLAY_TEXT = re.compile(r"play|watch|▶|播放|观看|觀看|在线|在線", re.IGNORECASE)
 _VIDEO_TEXT = re.compile(r"video|视频|視頻", re.IGNORECASE)
@@ -42,8 +45,15 @@ class Link:
 
 
 def video_tags(line: str) -> list[Link]:
-    """HTML video tags only: what counts inside a fenced ```html block."""
-    return [Link("video", m.group("url"), PLAY_RANK) for m in _VIDEO_TAG.finditer(line)]
+    """HTML video tags only (their video, and a <video>'s poster image): what counts in a ```html block."""
+    found = []
+    for tag in _VIDEO_TAG.finditer(line):
+        for attr in _ATTR.finditer(tag.group("attrs")):
+            if attr.group("name").lower() == "src":
+                found.append(Link("video", attr.group("url"), PLAY_RANK))
+            elif tag.group("tag").lower() == "video":
+                found.append(Link("preview", attr.group("url"), PLAY_RANK))
+    return found
 
 
 def find_links(line: str) -> list[Link]:
@@ -56,7 +66,7 @@ def find_links(line: str) -> list[Link]:
         bang, label, url = m.groups()
         ext = url_ext(url)
         if bang or ext in _IMAGE_EXT:
-            found.append(Link("preview", url))
+            found.append(Link("preview", url, PLAY_RANK if bang else DOWNLOAD_RANK))
         elif _RAW_DATA_TEXT.search(label):
             found.append(Link("raw_data", url))
         elif _DOWNLOAD_TEXT.search(label) or "/download/" in url:

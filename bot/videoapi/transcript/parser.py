@@ -20,10 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.scrub import scrub_configured
 from bot.core.urls import normalize_origins, safe_media_url
 
 from . import patterns as p
+from .lines import Channel, Line
 from .links import Link, find_links, has_any_link, video_tags
+from .progress import scan_progress, to_percent
+from .provenance import MemberWords
 
 __all__ = [
     "DEFAULT_FAILURE",
@@ -37,7 +41,6 @@ __all__ = [
 TranscriptState = Literal["pending", "queued", "generating", "completed", "failed"]
 
 _PEEK_MAX = 256  # the unfinished last line is re-examined only while shorter than this
-_LINE_MAX = 64 * 1024  # longer lines keep only their head for parsing (content still keeps everything)
 _RANK = {"pending": 0, "queued": 1, "generating": 2}
 DEFAULT_FAILURE = "The video generation failed."
 UNSAFE_LINK_FAILURE = "The video service returned a video link the bot is not allowed to open."
@@ -67,32 +70,6 @@ class Transcript:
         return (self.task_id, self.state, self.progress, self.video_url, self.preview_url, self.sid, self.error)
 
 
-class _Channel:
-    """Line state for one text stream (`content` or `reasoning_content`)."""
-
-    __slots__ = ("carry", "ends_blank", "in_code", "last_bold", "length", "parts", "peek_done", "progress_mode")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
-        self.peek_done = False
-        self.progress_mode = False
-        self.carry = ""
-        self.in_code = False
-        self.ends_blank = False  # the line so far ends in a space: a ">" next starts a collapsed status
-        self.last_bold: str | None = None  # the previous line, when it was one bold span
-
-    def reset_line(self) -> str:
-        line = "".join(self.parts)
-        self.parts = []
-        self.length = 0
-        self.peek_done = False
-        self.progress_mode = False
-        self.carry = ""
-        self.ends_blank = False
-        return line
-
-
 class TranscriptParser:
     """Feed streamed deltas, get `Transcript` snapshots; call `finish()` at the end of the stream.
 
@@ -103,14 +80,20 @@ class TranscriptParser:
     carries the task ID and `sid`.
 
     Video links: the best-ranked link after the last completion line wins (the high-quality video after a
-    preview); within one place, watch/play beats a bare link beats download.
+    preview); within one place, watch/play beats a bare link beats download. Preview images: an inline image
+    or a <video poster> beats an image offered as a link (a PNG download).
+
+    Provenance: `member_words` are the member's messages as sent (the conversation's user turns). The vendor
+    quotes them, so nothing is read from them: quotes are masked before lines are split, a line or link the
+    member wrote is data, and fenced blocks other than ```html are data (see provenance.py and lines.py).
     """
 
-    def __init__(self, *, trusted_origins: Iterable[str] = ()) -> None:
+    def __init__(self, *, trusted_origins: Iterable[str] = (), member_words: Iterable[str] = ()) -> None:
         self._trusted = normalize_origins(trusted_origins)
+        self._member = MemberWords(member_words)
         self._content_parts: list[str] = []
         self._reasoning_parts: list[str] = []
-        self._channels = (_Channel(), _Channel())
+        self._channels = (Channel(self._member.masker()), Channel(self._member.masker()))
         self._phase: TranscriptState = "pending"
         self._task_id: str | None = None
         self._task_id_labelled = False
@@ -119,6 +102,7 @@ class TranscriptParser:
         self._video_key: tuple[int, int] = (-1, -1)  # (completion lines before it, rank) of the chosen link
         self._completions = 0
         self._preview: str | None = None
+        self._preview_rank = -1
         self._raw_data: str | None = None
         self._sid: str | None = None
         self._completed = False
@@ -141,17 +125,10 @@ class TranscriptParser:
             return self._snapshot()
         (self._reasoning_parts if reasoning else self._content_parts).append(delta)
         ch = self._channels[1 if reasoning else 0]
-        if ch.ends_blank and delta.startswith(">") and ch.parts:
-            self._line(ch, ch.reset_line())  # " >" split across two deltas
-        pieces = p.LINE_SPLIT.split(delta)
-        for piece in pieces[:-1]:
-            self._add(ch, piece)
-            self._line(ch, ch.reset_line())
-        last = pieces[-1]
-        if last:
-            self._add(ch, last)
-            ch.ends_blank = last[-1] in " \t"
-            self._peek(ch, last)
+        for line in ch.feed(delta):
+            self._line(ch, line)
+        if ch.fresh:
+            self._peek(ch, ch.fresh)
         return self._snapshot()
 
     def fail(self, reason: str | None) -> Transcript:
@@ -166,8 +143,8 @@ class TranscriptParser:
         if not self._finished:
             self._finished = True
             for ch in self._channels:
-                if ch.parts:
-                    self._line(ch, ch.reset_line())
+                for line in ch.flush():
+                    self._line(ch, line)
             if not self._hard_failed and self._video is not None and not self._completed:
                 self._completed = True  # some upstreams end with the video and no completion line
                 self._progress = 100
@@ -176,7 +153,7 @@ class TranscriptParser:
                 self._completed = False
                 self._error = UNSAFE_LINK_FAILURE
         snap = self._snapshot()
-        return dataclasses.replace(snap, content=self.content)
+        return dataclasses.replace(snap, content=scrub_configured(self.content))
 
     @property
     def content(self) -> str:
@@ -205,18 +182,24 @@ class TranscriptParser:
     # -- state ----------------------------------------------------------------------------------------
 
     def _state(self) -> TranscriptState:
-        if self._completed and (not self._hard_failed or self._video):
+        # A stated failure wins over any later claim of success: a refused prompt stays refused, whatever
+        # text follows the refusal.
+        if self._hard_failed:
+            return "failed"
+        if self._completed:
             return "completed"
         # A refusal-sounding sentence decides only at the end: mid-stream it may be small talk
         # ("sorry for the wait") and must not stop live progress.
-        if self._hard_failed or (self._soft_failed and self._finished):
+        if self._soft_failed and self._finished:
             return "failed"
         return self._phase
 
     def _snapshot(self) -> Transcript:
         state = self._state()
-        error = (self._error or DEFAULT_FAILURE) if state == "failed" else None
-        key = (self._task_id, state, self._progress, self._video, self._preview, self._sid, error)
+        failed = state == "failed"
+        error = (self._error or DEFAULT_FAILURE) if failed else None
+        video, preview = (None, None) if failed else (self._video, self._preview)  # a failed video has none
+        key = (self._task_id, state, self._progress, video, preview, self._sid, error)
         if key != self._snap.visible() or self._raw_data != self._snap.raw_data_url:
             self._snap = Transcript(*key, raw_data_url=self._raw_data)
         return self._snap
@@ -230,31 +213,25 @@ class TranscriptParser:
             self._progress = value
 
     def _set_task_id(self, token: str, *, labelled: bool) -> None:
+        if self._member.wrote(token):
+            return  # a task the member named is never this generation's (recovery and Refresh would follow it)
         if self._task_id is None or (labelled and not self._task_id_labelled):
             self._task_id = token
             self._task_id_labelled = labelled
 
     # -- lines ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _add(ch: _Channel, text: str) -> None:
-        room = _LINE_MAX - ch.length
-        if room > 0:
-            ch.parts.append(text if len(text) <= room else text[:room])
-        ch.length += len(text)
-
-    def _peek(self, ch: _Channel, new_text: str) -> None:
+    def _peek(self, ch: Channel, new_text: str) -> None:
         """Look at the unfinished last line, cheaply, for things worth showing before its end."""
         if ch.progress_mode:
-            self._scan_progress(ch, new_text)
+            ch.carry = scan_progress(ch.carry, new_text, self._bump)
             return
         if ch.peek_done or ch.in_code:
             return
         if ch.length > _PEEK_MAX:
             ch.peek_done = True
             return
-        line = "".join(ch.parts)
-        ch.parts = [line]
+        line = ch.unfinished
         if line.lstrip("> \t").startswith(("`", "~")):
             return  # maybe a code fence still arriving
         text = line[p.lead(line) :]
@@ -263,7 +240,7 @@ class TranscriptParser:
         if m := p.PROGRESS.match(text):
             ch.progress_mode = True
             self._at_least("generating")
-            self._scan_progress(ch, text[m.end() :])
+            ch.carry = scan_progress("", text[m.end() :], self._bump)
         elif m := p.ID_LABEL.match(text):
             token, terminated = p.token_after(text, m.end())
             if token and terminated:
@@ -276,35 +253,24 @@ class TranscriptParser:
             self._at_least("generating")
             ch.peek_done = True
 
-    def _scan_progress(self, ch: _Channel, text: str) -> None:
-        """Take finished numbers from new progress text; carry an unfinished one ("3" + "6..")."""
-        s = ch.carry + text
-        n = len(s)
-        for m in p.NUM.finditer(s):
-            if m.end() == n:
-                break
-            self._bump(int(m.group()))
-        i = n
-        while i > 0 and s[i - 1] in "0123456789０１２３４５６７８９":
-            i -= 1
-        ch.carry = s[max(0, i - 1) :]
-
-    def _line(self, ch: _Channel, line: str) -> None:
-        """Parse one complete line."""
-        if p.FENCE.match(line):
-            ch.in_code = not ch.in_code
+    def _line(self, ch: Channel, line: Line) -> None:
+        """Parse one complete line: a vendor's status, or data (a fenced block, the member's own words)."""
+        if line.code is not None:
+            if line.code == "html":  # ```html <video src=…> is how some gateways hand over the video
+                for link in video_tags(line.text):
+                    self._take(link)
             return
-        if ch.in_code:
-            for link in video_tags(line):  # ```html <video src=…> is how some gateways hand over the video
-                self._take(link)
-            return
-        text = p.strip_decor(line)
-        bold_before, ch.last_bold = ch.last_bold, (p.bold_text(line) if text else ch.last_bold)
+        raw = line.text
+        text = p.strip_decor(raw)
+        if text and self._member.wrote(text):
+            ch.last_bold = None
+            return  # the member's words, quoted: whatever they look like, they are not the vendor's status
+        bold_before, ch.last_bold = ch.last_bold, (p.bold_text(raw) if text else ch.last_bold)
         if not text:
-            if p.FAIL_MARKS.search(line):
+            if p.FAIL_MARKS.search(raw):
                 self._hard_failed = True  # a bare ❌: the reason, if any, follows
             return
-        links = find_links(line)  # first: a collapsed line may carry links after its label ("> sid: … [▶️](…)")
+        links = find_links(raw)  # first: a collapsed line may carry links after its label ("> sid: … [▶️](…)")
         for link in links:
             self._take(link)
         if self._labelled_value(text):
@@ -312,9 +278,9 @@ class TranscriptParser:
         if m := p.PROGRESS.match(text):
             self._at_least("generating")
             for num in p.NUM.finditer(text, m.end()):
-                self._bump(int(num.group()))
+                self._bump(to_percent(num.group()))
             return
-        if p.FAIL_MARKS.search(line) or p.FAILED.match(text):
+        if p.FAIL_MARKS.search(raw) or p.FAILED.match(text):
             self._hard_failed = True
             if self._error is None or self._error_guessed:
                 # A bold line just before "❌ 生成失败: …" is the reason; the ❌ line is then only a label.
@@ -322,13 +288,13 @@ class TranscriptParser:
                 self._error = stated or self._error
                 self._error_guessed = False
             return
-        if p.COMPLETED.match(text) or (p.OK_MARKS.search(line) and not p.SUBMITTED.search(text)):
+        if p.COMPLETED.match(text) or (p.OK_MARKS.search(raw) and not p.SUBMITTED.search(text)):
             self._completed = True
             self._completion_line = True
             self._completions += 1
             self._progress = 100
             return
-        self._phase_line(text, line, has_links=bool(links) or has_any_link(line))
+        self._phase_line(text, raw, has_links=bool(links) or has_any_link(raw))
 
     def _labelled_value(self, text: str) -> bool:
         """A task ID or sid line; True when it was one."""
@@ -340,7 +306,8 @@ class TranscriptParser:
         if m := p.SID_LABEL.match(text):
             token, _ = p.token_after(text, m.end())
             if token:
-                self._sid = token
+                if not self._member.wrote(token):
+                    self._sid = token
                 return True
         return False
 
@@ -354,7 +321,7 @@ class TranscriptParser:
         elif p.GENERATING.match(text):
             self._at_least("generating")
             if pct := p.PERCENT.search(text):
-                self._bump(int(pct.group(1)))
+                self._bump(to_percent(pct.group(1)))
         elif self._hard_failed and self._error is None and not has_links:
             m = p.REASON.match(text)
             self._error = p.clean_sentence(text[m.end() :] if m else text)
@@ -367,13 +334,15 @@ class TranscriptParser:
             self._set_task_id(tm.group(), labelled=False)
 
     def _take(self, link: Link) -> None:
+        if self._member.wrote(link.url):
+            return  # a link the member wrote is theirs, not the vendor's answer
         if link.kind == "raw_data":
             self._raw_data = self._raw_data or link.url
             return
         safe = safe_media_url(link.url, self._trusted)
         if link.kind == "preview":
-            if safe is not None:
-                self._preview = safe
+            if safe is not None and link.rank >= self._preview_rank:
+                self._preview, self._preview_rank = safe, link.rank
             return
         if safe is None:
             self._unsafe_video = True
@@ -383,8 +352,11 @@ class TranscriptParser:
             self._video, self._video_key = safe, key
 
 
-def parse_transcript(text: str, *, trusted_origins: Iterable[str] = ()) -> Transcript:
-    """Parse a whole assistant message at once (e.g. a stored turn)."""
-    parser = TranscriptParser(trusted_origins=trusted_origins)
+def parse_transcript(
+    text: str, *, trusted_origins: Iterable[str] = (), member_words: Iterable[str] = ()
+) -> Transcript:
+    """Parse a whole assistant message at once (e.g. a stored turn); `member_words` are the member's messages
+    of its conversation (see TranscriptParser)."""
+    parser = TranscriptParser(trusted_origins=trusted_origins, member_words=member_words)
     parser.feed(text)
     return parser.finish()

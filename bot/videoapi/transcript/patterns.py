@@ -11,11 +11,9 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from bot.core.scrub import plain
+
 SEP = r"(?=[\s:：`'\"*=#(\[]|$)"
-# A line break, or the " >" with which some streams run every status onto one line
-# (" > ID: … > 排队中... > 生成中. >🏃 进度 36..").
-LINE_SPLIT = re.compile(r"\r\n|\r|\n|(?<=[ \t])(?=>)")
-FENCE = re.compile(r"^[>\s]*(?:```|~~~)")
 OK_MARKS = re.compile("[\u2705\u2714\u2611\U0001f389]")  # ✅ ✔ ☑ 🎉
 FAIL_MARKS = re.compile("[\u274c\u274e\u2716\u26d4\U0001f6ab\U0001f6d1]")  # ❌ ❎ ✖ ⛔ 🚫 🛑
 ID_LABEL = re.compile(
@@ -58,8 +56,9 @@ BOLD_LINE = re.compile(r"^\*\*(?P<text>[^*]{2,300})\*\*[.。:：]?$")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
 TOKEN_LEAD = re.compile("[\\s:：`'\"*=#\u200b-\u200d\u2060\ufeff\ufe0f]*")
 TASK_TOKEN = re.compile(r"(?<![A-Za-z0-9_])task_[A-Za-z0-9]{6,}")
-NUM = re.compile(r"(?<![/0-9０-９])[0-9０-９]{1,3}(?![0-9０-９])")
-PERCENT = re.compile(r"([0-9]{1,3})\s*%")
+# A progress number, with its decimals ("5.9"), never a part of one ("9" of "5.9") nor of a path or a date.
+NUM = re.compile(r"(?<![/0-9０-９])(?<![0-9０-９][.．])[0-9０-９]{1,3}(?:[.．][0-9０-９]+)?(?![0-9０-９])")
+PERCENT = re.compile(r"([0-9]{1,3}(?:\.[0-9]+)?)\s*%")
 
 _LEAD_PUNCT = frozenset(">*_#~-+|•·")
 _DECOR_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me", "Co", "Cs"})
@@ -95,8 +94,8 @@ def bold_text(line: str) -> str | None:
 
 
 def clean_sentence(text: str) -> str | None:
-    """One printable sentence of at most 200 characters, without status marks and markdown emphasis."""
-    text = OK_MARKS.sub("", FAIL_MARKS.sub("", text))
+    """One printable sentence of at most 200 characters, without status marks, markdown emphasis or secrets."""
+    text = plain(OK_MARKS.sub("", FAIL_MARKS.sub("", text)))
     text = " ".join(text.split()).strip(" *_>`")
     if not text:
         return None
