@@ -24,6 +24,7 @@ from bot.core import metrics
 from bot.core.config import Settings
 from bot.core.ops import Check, OpsServer
 from bot.core.sharding import Shards
+from bot.discord_ui.acknowledge import command_received
 from bot.discord_ui.best_of import LOOK_EVERY, BestOfReposter
 from bot.discord_ui.boundary import VideoCommandTree
 from bot.discord_ui.editor import ProgressEditor
@@ -34,6 +35,7 @@ from bot.discord_ui.presenter import DiscordPresenter
 from bot.discord_ui.ratelimit import GlobalRequestBudget
 from bot.discord_ui.readiness import VendorCheck, accepting_check, database_check, gateway_check
 from bot.discord_ui.request_metrics import record_requests
+from bot.discord_ui.rest_share import RestShare, alone_share
 from bot.discord_ui.services import Services
 from bot.discord_ui.starter import VideoStarter
 from bot.discord_ui.upload_limits import UploadLimits
@@ -105,9 +107,14 @@ def point_discord_py_at(api_base_url: str | None, gateway_url: str | None) -> No
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def edit_rate_for(settings: Settings, tuning: Tuning) -> float:
+def edit_rate_for(share: int, tuning: Tuning) -> float:
     """Progress edits per second: the tuning's, within this process's share of Discord's REST limit."""
-    return min(tuning.edit_rate, settings.rest_per_second * 0.95)
+    return min(tuning.edit_rate, share * 0.95)
+
+
+def first_rest_share(settings: Settings) -> int:
+    """This process's REST share before it has seen the others (see bot/discord_ui/rest_share.py)."""
+    return alone_share(settings.rest_per_second, settings.shard_count, settings.shard_ids)
 
 
 class VideoBot(commands.AutoShardedBot):
@@ -131,8 +138,9 @@ class VideoBot(commands.AutoShardedBot):
         tuning: Tuning = Tuning(),
         **options: Any,
     ) -> None:
-        # This process's share of Discord's global REST limit; none when a REST proxy paces it for every process.
-        self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=settings.rest_per_second)
+        # This process's share of Discord's global REST limit, which the processes of the bot split between them
+        # through the database (RestShare, from open_resources); none when a REST proxy paces it for all of them.
+        self.rest_budget = None if settings.rest_proxy else GlobalRequestBudget(limit=first_rest_share(settings))
         trace = (aiohttp.TraceConfig() if self.rest_budget is None
                  else self.rest_budget.trace_config(lambda: discord.http.Route.BASE))
         options["http_trace"] = record_requests(trace, lambda: discord.http.Route.BASE)  # requests, 429s, latency
@@ -189,9 +197,16 @@ class VideoBot(commands.AutoShardedBot):
         settings, tuning, resources = self.settings, self.tuning, self._resources
         self.store = await Store.connect(settings)
         resources.push_async_callback(self.store.close)
+        rest_share = None
+        if self.rest_budget is not None:
+            # Stopped after the Discord client has closed (below): its share is given back when it sends no more.
+            rest_share = RestShare(self.rest_budget, self.store.rest_sharers, self.owner_id_in_leases,
+                                   total=settings.rest_per_second, alone_share=first_rest_share(settings))
+            sharing = asyncio.create_task(rest_share.run(), name="rest-share")
+            resources.push_async_callback(_cancel_and_wait, sharing)
         shards = "as many shards as Discord recommends" if settings.shard_count is None else str(self.running_shards)
         rest = ("paced by the REST proxy" if settings.rest_proxy
-                else f"{settings.rest_per_second} requests/s of Discord's 50")
+                else f"{settings.rest_per_second} requests/s of Discord's 50, shared by the bot's processes")
         log.info("this process runs %s; job lease owner %s; Discord REST: %s", shards, self.owner_id_in_leases, rest)
         # Two pools, so that neither can starve the other: one for the video API, with a connection for
         # every stream the caps allow plus room for polls (so no request ever waits for a connection and a
@@ -224,7 +239,10 @@ class VideoBot(commands.AutoShardedBot):
         )
         quotas = QuotaService(self.store, settings)
         keys = ServerKeys(self.store, settings.server_key_secret)
-        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(settings, tuning))
+        share = self.rest_budget.limit if self.rest_budget is not None else settings.rest_per_second
+        editor = ProgressEditor(min_interval=tuning.edit_interval, rate=edit_rate_for(share, tuning))
+        if rest_share is not None:
+            rest_share.on_share = lambda share: editor.set_rate(edit_rate_for(share, tuning))
         resources.push_async_callback(editor.close, tuning.edits_landing)
         modlog = ModLog(self, self.store, costs=Spending(self.store))
         resources.push_async_callback(modlog.close)  # lines in flight get a moment to land
@@ -324,6 +342,11 @@ class VideoBot(commands.AutoShardedBot):
         # delivered. Renewing starts at once.
         await self.wait_until_ready()
         self.runner.adopt_for(self.running_shards)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction":  # parsed from the gateway: its acknowledgement goes before other work
+            command_received(self, args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)

@@ -1,7 +1,14 @@
-"""Discord-style rate limiting: fixed-window buckets per top-level resource plus a global bucket."""
+"""Discord-style rate limiting: fixed-window buckets per top-level resource plus a global bucket.
+
+The global limit (50 requests a second per bot) publishes no window, so the fake enforces its strictest
+reading: a SLIDING one-second window. Any 51 accepted requests whose arrivals fall within one second draw a
+429, wherever the second starts, so a client that paces by fixed seconds (50 at the end of one, 50 at the
+start of the next) is refused as Discord may refuse it. Interaction callbacks and webhooks are exempt.
+"""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import math
@@ -66,6 +73,27 @@ class _Window:
         return max(0.0, self.started + self.per - now)
 
 
+@dataclasses.dataclass
+class _SlidingWindow:
+    """At most ``limit`` accepted requests whose arrivals lie within any ``per`` seconds."""
+
+    limit: int
+    per: float
+    accepted: collections.deque[float] = dataclasses.field(default_factory=collections.deque)
+
+    def full(self, now: float) -> bool:
+        while self.accepted and self.accepted[0] <= now - self.per:
+            self.accepted.popleft()
+        return len(self.accepted) >= self.limit
+
+    def take(self, now: float) -> None:
+        self.accepted.append(now)
+
+    def reset_after(self, now: float) -> float:
+        """Seconds until the oldest accepted request leaves the window (a place frees up)."""
+        return max(0.0, self.accepted[0] + self.per - now) if self.accepted else 0.0
+
+
 @dataclasses.dataclass(frozen=True)
 class Decision:
     """The outcome for one request: headers to send, and the 429 body when it is refused."""
@@ -86,7 +114,7 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._windows: dict[tuple[str, str], _Window] = {}
-        self._global = _Window(limits.global_.limit, limits.global_.per)
+        self._global = _SlidingWindow(limits.global_.limit, limits.global_.per)
 
     def bucket_for(self, method: str, route: str) -> tuple[str, BucketLimit]:
         """The bucket name and limit for a route template (relative to /api/v10)."""
@@ -116,11 +144,10 @@ class RateLimiter:
             retry = window.reset_after(now)
             return self._refuse(method, route, name=name, scope="user", retry=retry, now=now, window=window)
         if not global_exempt:
-            self._global.roll(now)
-            if self._global.count >= self._global.limit:
+            if self._global.full(now):
                 retry = self._global.reset_after(now)
                 return self._refuse(method, route, name="global", scope="global", retry=retry, now=now, window=window)
-            self._global.count += 1
+            self._global.take(now)
         window.count += 1
         return Decision(headers=self._headers(name, window, now))
 

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -179,9 +179,19 @@ def _run(settings: Settings) -> int:
         *database_url_secrets(settings.database_url.reveal()),
     )
     setup_logging(settings.log_level, secrets=secrets, log_format=settings.log_format)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings))
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
+        runner.run(_serve(settings))
     return EXIT_OK
+
+
+def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (every platform but Windows), else asyncio's own: the bot's
+    one loop runs the gateway, every acknowledgement and every progress edit, and uvloop runs it faster."""
+    try:
+        import uvloop  # noqa: PLC0415 - optional, and only for the running bot
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _serve(settings: Settings) -> None:

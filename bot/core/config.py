@@ -88,7 +88,8 @@ class Settings:
     claim_shard: bool = False  # DISCORD_SHARD_IDS=claim: take a free one at start (bot/store/shard_claims.py)
     # Seconds a process may go without renewing its jobs' leases before another process adopts them.
     job_lease_timeout: float = 30.0
-    # This process's share of Discord's global REST limit (50 a second per bot token, all processes together).
+    # The bot's budget under Discord's global REST limit (50 a second per bot token); the processes sharing the
+    # database split it between them by how many are alive (bot/discord_ui/rest_share.py).
     rest_per_second: int = 44
     # DISCORD_API_BASE_URL is a REST proxy that paces the global limit for every process: do not pace it here.
     rest_proxy: bool = False

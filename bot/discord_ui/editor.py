@@ -156,6 +156,10 @@ class ProgressEditor:
         self._progress_in_flight: dict[Hashable, asyncio.Task[None]] = {}
         self._loop_time = asyncio.get_running_loop().time
 
+    def set_rate(self, rate: float) -> None:
+        """Edits per second from now on (this process's share of the REST budget changed)."""
+        self._plan.rate = rate
+
     def show(self, key: Hashable, apply: Apply) -> None:
         """Queue an intermediate state for a message; superseded if a newer one arrives first."""
         self._plan.offer(key, _Edit(apply), self._loop_time())

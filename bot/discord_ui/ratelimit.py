@@ -8,6 +8,19 @@ discovered by a 429. This budget keeps every second's requests under the limit i
 second after it actually went out, so however late a granted request leaves (a busy event loop, a slow
 connection), no second ever holds more than `limit` sends.
 
+Within the window, grants are also spread out: no more than `burst` at once, then one every `per / limit`
+seconds. A window filled in one burst and the next window's burst a second later may reach Discord bunched
+by a slow network or a busy receiver and be seen inside one of ITS seconds (it counts arrivals, in a sliding
+window); evenly spaced sends keep that excess to the few that a delay of some tens of milliseconds can move.
+
+Discord is the judge of the window, not this process: if sends still reach it bunched enough to draw a global
+429 (a congested network, or a stand-in starved of CPU), the pace drops to `SLOWDOWN` of the limit at once
+and climbs back by `RECOVERY` of it a second (never below `FLOOR`): the headroom grows to what the path
+needs, and returns when it no longer does.
+
+The limit is this process's share of the bot's; `set_limit` changes it while running (see rest_share.py,
+which splits the bot's budget between the processes sharing one token).
+
 Requests wait in priority order (see `Priority`), first come first served within a priority; the caller
 names its priority with `rest_priority(...)` around the call. Interaction callbacks and interaction
 webhooks are exempt from the global limit (Discord's docs), and so are neither counted nor held.
@@ -20,10 +33,12 @@ import collections
 import contextlib
 import heapq
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
 from types import SimpleNamespace
+from typing import Final
 
 import aiohttp
 
@@ -52,19 +67,66 @@ def rest_priority(priority: Priority) -> Iterator[None]:
         _priority.reset(token)
 
 
+SLOWDOWN: Final = 0.8  # the pace after a global 429, as a share of the pace before it
+RECOVERY: Final = 0.02  # share of the limit regained per second without one
+FLOOR: Final = 0.5  # the slowest pace, as a share of the limit
+
+
 class GlobalRequestBudget:
     """At most `limit` requests sent in any `per`-second window, granted by priority."""
 
-    def __init__(self, limit: int = 45, per: float = 1.0, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, limit: int = 45, per: float = 1.0, *, burst: int = 4, clock: Callable[[], float] | None = None
+    ) -> None:
         self._limit = limit
         self._per = per
+        self._burst = burst
+        self._paced_until = -math.inf  # the next grant's theoretical time (a GCRA: evenly spaced, some burst)
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()  # when granted requests went out
         self._unsent = 0  # granted, not yet sent
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap of (priority, arrival, grant)
         self._arrivals = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self._pace = 1.0  # share of the limit in use: below 1 for a while after a global 429
+        self._pace_at = -math.inf  # when `_pace` was last brought up to date
+        self._slowed_at = -math.inf  # when the last global 429 slowed it
         self.granted: collections.Counter[Priority] = collections.Counter()  # for benchmarks and tests
+        self.refusals = 0  # global 429s met (for logs and benchmarks)
+
+    @property
+    def limit(self) -> int:
+        """Requests this process may send in any `per` seconds now."""
+        return self._limit
+
+    def set_limit(self, limit: int) -> None:
+        """Change this process's share; a smaller one holds later grants until the window is under it."""
+        if limit != self._limit:
+            self._limit = max(1, limit)
+            # The pace restarts at the new spacing (the window alone bounds what the old pace had granted).
+            self._paced_until = min(self._paced_until, self._now() + self._spacing())
+            self._dispatch()
+
+    def pace_now(self) -> int:
+        """Requests to send in any `per` seconds now: the limit, less for a while after a global 429."""
+        now = self._now()
+        if self._pace < 1.0:
+            self._pace = min(1.0, self._pace + RECOVERY * (now - self._pace_at))
+        self._pace_at = now
+        return max(1, int(self._limit * self._pace))
+
+    def refused_globally(self) -> None:
+        """Discord answered a global 429: slow down (once per window, however many were refused together)."""
+        self.refusals += 1
+        now = self._now()
+        if now - self._slowed_at < self._per:
+            return
+        self._slowed_at = now
+        self.pace_now()
+        self._pace = max(FLOOR, self._pace * SLOWDOWN)
+
+    def _spacing(self) -> float:
+        return self._per / self.pace_now()
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -98,16 +160,25 @@ class GlobalRequestBudget:
         now = self._now()
         while self._sent and self._sent[0] <= now - self._per:
             self._sent.popleft()
-        while self._waiting and len(self._sent) + self._unsent < self._limit:
+        limit = self.pace_now()
+        spacing = self._per / limit
+        tolerance = (min(self._burst, limit) - 1) * spacing
+        while self._waiting and len(self._sent) + self._unsent < limit and now >= self._paced_until - tolerance:
             _, _, grant = heapq.heappop(self._waiting)
             if grant.done():  # its caller was cancelled while waiting
                 continue
             self._unsent += 1
+            self._paced_until = max(self._paced_until, now) + spacing
             grant.set_result(None)
-        if self._waiting and self._timer is None and self._sent:
-            # Room appears when the oldest send leaves the window.
+        if self._waiting and self._timer is None:
+            # Room appears when the oldest send leaves the window, and the pace allows the next grant.
+            wake = self._paced_until - tolerance
+            if len(self._sent) + self._unsent >= limit:
+                if not self._sent:
+                    return  # everything is granted and unsent: `sent` or `abandoned` dispatches again
+                wake = max(wake, self._sent[0] + self._per)
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(max(0.0, self._sent[0] + self._per - now), self._on_timer)
+            self._timer = loop.call_later(max(0.0, wake - now), self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -149,7 +220,17 @@ class GlobalRequestBudget:
                 else:
                     self.abandoned()
 
+        async def on_request_end(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+        ) -> None:
+            headers = params.response.headers
+            if params.response.status == 429 and (
+                headers.get("X-RateLimit-Global") == "true" or headers.get("X-RateLimit-Scope") == "global"
+            ):
+                self.refused_globally()
+
         trace.on_request_start.append(on_request_start)
+        trace.on_request_end.append(on_request_end)
         trace.on_request_headers_sent.append(on_request_headers_sent)
         trace.on_request_exception.append(on_request_exception)
         return trace

@@ -324,7 +324,7 @@ class JobRunner:
             if not reason:
                 self._waiting.remove(ticket)
                 self._launch(ticket)
-        self._announce_places()
+        await self._announce_places()
 
     def _launch(self, ticket: _Ticket) -> None:
         job = ticket.job
@@ -345,18 +345,25 @@ class JobRunner:
         with paying_with(key):
             await self._execution.run(job.id, interrupted=interrupted)
 
-    def _announce_places(self) -> None:
-        """Tell waiting members where they stand: a new place at most every QUEUE_REFRESH seconds per message
-        (a line of hundreds moves on every finished video; its members need the gist, not every step). The
-        line is looked at again at least every `line_retry` seconds, so a place held back is shown soon."""
+    async def _announce_places(self) -> None:
+        """Tell waiting members where they stand in the one line of every process sharing the database (a
+        server's, when the server is full; the bot's, when the bot is): the same place whichever process
+        holds the job. A new place at most every QUEUE_REFRESH seconds per message (a line of hundreds moves
+        on every finished video; its members need the gist, not every step). The line is looked at again at
+        least every `line_retry` seconds, so a place held back is shown soon."""
         now = asyncio.get_running_loop().time()
-        for position, ticket in enumerate(self._waiting, start=1):
-            if ticket.reason is None:
-                continue  # came into line during this pass: the next one tells it where it stands
-            place = (position, ticket.reason)
+        # Tickets that came into line during this pass (no reason yet) hear where they stand on the next one.
+        due = [t for t in self._waiting
+               if t.reason is not None and (t.shown is None or now - t.shown_at >= QUEUE_REFRESH)]
+        if not due:
+            return
+        places = await self._store.jobs.places_in_line([t.job.id for t in due])
+        for ticket in due:
+            if ticket.job.id not in places or ticket.reason is None:
+                continue  # started or ended meanwhile
+            in_bot, in_server = places[ticket.job.id]
+            place = (in_bot if ticket.reason == BOT_FULL else in_server, ticket.reason)
             if ticket.shown == place:
-                continue
-            if ticket.shown is not None and now - ticket.shown_at < QUEUE_REFRESH:
                 continue
             ticket.shown, ticket.shown_at = place, now
             state = progress_state(ticket.job, phase=Phase.QUEUED, queue_position=place[0], queue_reason=place[1])

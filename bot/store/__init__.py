@@ -39,6 +39,7 @@ from bot.store.quotas import Quotas
 from bot.store.schema import Migration, MigrationError, load_migrations
 from bot.store.server_keys import SealedKey, ServerKeysRepo
 from bot.store.settings import GuildSettingsRepo
+from bot.store.sharers import RestSharers, Sharer
 from bot.store.sqlite import SqliteDatabase
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class Store:
         self.modlog = ModlogPosts(db)
         self.state = AppState(db)
         self.leases = Leases(db)
+        self.rest_sharers = RestSharers(db)
         self.server_keys = ServerKeysRepo(db)
         self.costs = JobCostsRepo(db)
         self.job_stats = JobStatsRepo(db)
@@ -127,7 +129,9 @@ __all__ = [
     "ModlogPost",
     "QuotaPolicy",
     "Reservation",
+    "RestSharers",
     "SealedKey",
+    "Sharer",
     "Shown",
     "Spend",
     "Store",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.core.scrub import scrub
@@ -252,6 +253,24 @@ class Jobs:
             (up_to_id if up_to_id is not None else 2**63 - 1,),
         )
         return [job_from_row(row) for row in rows]
+
+    async def places_in_line(self, job_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+        """Where each of `job_ids` still waiting stands in the one line of every process sharing the database:
+        (its place among all the jobs waiting, its place among its server's), oldest first. A job waits from
+        when its progress message is up until it starts (`queued`, with a message)."""
+        if not job_ids:
+            return {}
+        marks = ", ".join("?" for _ in job_ids)
+        rows = await self._db.fetch_all(
+            "SELECT id, in_bot, in_server FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS in_bot,"
+            " ROW_NUMBER() OVER (PARTITION BY guild_id ORDER BY id) AS in_server FROM jobs"
+            # Only the unfinished jobs are read, through their partial index: `status IN` is spelled as the index
+            # says it, and the unary + keeps SQLite from walking every message's job by `jobs_by_message`.
+            f" WHERE status IN {_UNFINISHED} AND status = 'queued' AND +message_id IS NOT NULL) AS line"
+            f" WHERE id IN ({marks})",
+            tuple(job_ids),
+        )
+        return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
 
     async def generating(self, *, guild_id: int | None = None, user_id: int | None = None) -> int:
         """Videos generating now, counted across every process sharing the database: all of them, a server's,

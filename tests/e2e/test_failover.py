@@ -51,7 +51,7 @@ async def videobot(
         "DISCORD_MESSAGE_CONTENT_INTENT": "true",
         "DISCORD_SHARD_COUNT": "2",
         "DISCORD_SHARD_IDS": str(shard),
-        "DISCORD_REST_PER_SECOND": "20",  # half of the bot's REST budget each
+        "DISCORD_REST_PER_SECOND": "20",  # the bot's REST budget, which the two split between them
         "DATABASE_URL": database,
         "VIDEO_API_KEY": "sk-test-0123456789",
         "VIDEO_API_BASE_URL": simulator.base_url,

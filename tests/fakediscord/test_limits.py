@@ -191,6 +191,31 @@ def test_global_bucket_and_exemptions() -> None:
     assert webhook.refused is not None and webhook.hit is not None and webhook.hit.bucket == "webhook"  # 5 per 2 s
 
 
+def test_global_limit_is_a_sliding_window_not_fixed_seconds() -> None:
+    # Fifty at the end of one second and fifty at the start of the next would pass a fixed window; Discord's
+    # limit is per any second, so the 51st request inside one second is refused wherever the second starts.
+    clock = Clock()
+    limiter = RateLimiter(RateLimits(), clock=clock)
+
+    def get(channel: int) -> dict | None:
+        return limiter.check("GET", "/channels/{channel_id}", str(channel), global_exempt=False).refused
+
+    clock.now = 100.0
+    assert get(0) is None  # opens what a fixed window would call the second [100, 101)
+    clock.now = 100.9
+    assert all(get(c) is None for c in range(1, 50))  # 50 within 100.0–100.9
+    clock.now = 101.05  # a new "second" for a fixed window; the one at 100.0 has left the sliding one
+    assert get(50) is None
+    refused = get(51)  # 51 inside 100.05–101.05
+    assert refused is not None and refused["global"] is True
+    assert refused["retry_after"] == pytest.approx(0.85, abs=0.002)  # when the first of 100.9's leaves
+    for _ in range(5):  # exempt routes neither count nor are refused
+        callback = limiter.check("POST", "/interactions/{interaction_id}/{token}/callback", "t", global_exempt=True)
+        assert callback.refused is None
+    clock.now = 101.91
+    assert get(52) is None
+
+
 def test_snowflakes_are_time_based_and_increasing() -> None:
     generator = SnowflakeGenerator()
     ids = [generator.next() for _ in range(5000)]

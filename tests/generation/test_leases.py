@@ -304,3 +304,22 @@ def _idle(runner: JobRunner, job_id: int) -> Awaitable[bool]:
 
 async def _sync(value: bool) -> bool:
     return value
+
+
+async def test_a_place_in_line_counts_the_jobs_waiting_in_every_process(
+    db_path: Path | str, clock: FakeClock, settings: Settings, simulator: Simulator
+) -> None:
+    simulator.set_default(MEDIUM)
+    async with process(db_path, clock, settings, "a") as a, process(db_path, clock, settings, "b") as b:
+        running_jobs = [await video(a, 1), await video(a, 2)]  # server 1 at its limit of 2, in process a
+        first_waiting = await video(a, 3)
+        second_waiting = await video(b, 4)  # the same server's line, held by the other process
+
+        def place(p: Process, job: Job) -> tuple[int | None, str | None]:
+            shown = next(s for s in p.presenter.shown[job.id] if s.phase is Phase.QUEUED)
+            return shown.queue_position, shown.queue_reason
+
+        assert place(a, first_waiting) == (1, "Server limit: 2 videos at a time")
+        assert place(b, second_waiting) == (2, "Server limit: 2 videos at a time")  # not first of its process
+        for job in (*running_jobs, first_waiting, second_waiting):
+            assert (await ended(a.store, job)).status is JobStatus.SUCCEEDED

@@ -163,7 +163,7 @@ async def test_the_migrate_db_command_moves_the_database_and_check_then_reports_
     lines = moved.stdout.splitlines()
     assert lines[0] == f"Moving SQLite data/videobot.sqlite3 into PostgreSQL at {shown}"
     assert "  jobs: 3" in lines and "  usage: 3" in lines
-    assert lines[-2] == f"Done: 16 rows in 16 tables, schema version {LATEST}."
+    assert lines[-2] == f"Done: 16 rows in 17 tables, schema version {LATEST}."
 
     checked = run_videobot(
         "--check", env={"DATABASE_URL": postgres, "DISCORD_TOKEN": "t" * 30, "VIDEO_API_KEY": "k" * 30,
