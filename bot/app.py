@@ -287,7 +287,7 @@ class VideoBot(commands.AutoShardedBot):
         self.runner.keep_leases()
         self.runner.on_job_started(modlog.job_started)
         self.runner.on_job_ended(modlog.job_ended)
-        job_metrics = JobMetrics(settings.provider.name)
+        job_metrics = JobMetrics(settings.provider.name, self.store)
         self.runner.on_job_started(job_metrics.started)
         self.runner.on_job_ended(job_metrics.ended)
         runner = self.runner

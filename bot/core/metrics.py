@@ -75,6 +75,9 @@ MEDIA_PEAK_RSS = Gauge("videobot_media_worker_peak_rss_bytes", "Largest resident
 
 # --- quota units ----------------------------------------------------------------------------------------
 UNITS = Counter("videobot_units", "Quota units, by what happened to them", ["event"])  # reserved, charged, refunded
+# What the units cost in money (bot.quotas.spending): only videos members received; payer is "bot" (the operator's
+# key) or "server" (the server's own key).
+SPEND = Counter("videobot_spend_micros", "Money videos cost, in millionths of the currency", ["currency", "payer"])
 
 # --- the process ----------------------------------------------------------------------------------------
 LOOP_LAG = Gauge("videobot_event_loop_lag_seconds", "How late the event loop last woke a timer")

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from bot.core import metrics
 from bot.generation.execution import Presenter
 from bot.generation.state import Delivery, Phase, Places, ProgressState
-from bot.store import Job, JobStatus
+from bot.quotas.spending import charged_money
+from bot.store import Job, JobStatus, Store
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,11 @@ class ObservedPresenter:
 
 
 class JobMetrics:
-    """The runner's listeners: videos admitted and ended by state, provider and model; units charged."""
+    """The runner's listeners: videos admitted and ended by state, provider and model; units and money charged."""
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, store: Store) -> None:
         self._provider = provider
+        self._store = store
 
     async def started(self, job: Job) -> None:
         metrics.JOBS_ADMITTED.labels(self._provider, job.model).inc()
@@ -76,5 +78,9 @@ class JobMetrics:
         metrics.JOBS_ENDED.labels(job.status.value, self._provider, job.model, kind).inc()
         if job.status is JobStatus.SUCCEEDED:
             metrics.UNITS.labels("charged").inc(job.cost)
+            cost = await self._store.costs.of_job(job.id)
+            money = charged_money(job, cost)
+            if cost is not None and money is not None:
+                metrics.SPEND.labels(money.currency, "server" if cost.own_key else "bot").inc(money.micros)
         # Said inside the job's own task: in JSON, this line carries its job, server, shard and task IDs.
         log.info("video %d ended: %s%s", job.id, job.status.value, f" ({kind})" if kind else "")

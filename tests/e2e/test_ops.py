@@ -127,6 +127,7 @@ async def test_health_readiness_metrics_and_json_logs_of_a_running_bot(
     assert value(found, "videobot_units_total", event="reserved") == 1
     assert value(found, "videobot_units_total", event="charged") == 1
     assert value(found, "videobot_units_total", event="refunded") == 0
+    assert value(found, "videobot_spend_micros_total", currency="USD", payer="bot") == 150_000  # sora-2's $0.15
     assert value(found, "videobot_vendor_requests_total", status="2xx") >= 1
     assert value(found, "videobot_progress_edits_total", kind="final") >= 1
     assert value(found, "videobot_leases_held", shards="0") == 0  # the one video ended: nothing held
