@@ -28,6 +28,26 @@ export function flatten(commands) {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+// What a text typed into the message box names, as Discord's client reads it. An exact command name (or
+// subcommand path, "quota top") followed by a space selects that command, and what follows is for its first
+// option: {entry, rest}. Otherwise the commands whose names begin with what was typed: {matches} (the exact
+// name first). A text that is not a command at all: null.
+export function readTyped(text, entries) {
+  if (!text.startsWith("/")) return null;
+  const body = text.slice(1).replace(/^\s+/, "");
+  const lower = body.toLowerCase();
+  let selected = null;
+  for (const entry of entries) {
+    if (lower.startsWith(`${entry.name} `) && (!selected || entry.name.length > selected.name.length)) selected = entry;
+  }
+  if (selected) return { entry: selected, rest: body.slice(selected.name.length + 1).replace(/^\s+/, "") };
+  const wanted = lower.replace(/\s+/g, " ");
+  const squeezed = wanted.replace(/ /g, "");
+  const matches = entries.filter((c) => c.name.startsWith(wanted) || (!wanted.includes(" ") && c.name.replace(/ /g, "").startsWith(squeezed)));
+  matches.sort((a, b) => (b.name === wanted) - (a.name === wanted));
+  return { matches };
+}
+
 export class CommandMenu {
   constructor(onPick) {
     this.node = el("div", "command-menu");
@@ -93,7 +113,25 @@ export class CommandForm {
     this.node.addEventListener("keydown", (event) => { if (event.key === "Escape") onCancel(); });
   }
 
-  focus() { this.node.querySelector("input, select, textarea")?.focus(); }
+  // A command without options has its Send button focused, so Enter sends it as in Discord's client.
+  focus() { (this.node.querySelector("input, select, textarea") || this.node.querySelector("button.send"))?.focus(); }
+
+  // The text typed after the command's name goes to its first option, as in Discord's client; the caret is
+  // left after it so typing carries on there. A list takes the choice whose label the text names.
+  prefill(text) {
+    const first = [...this.controls.values()][0];
+    if (!first || !text) return;
+    const { control } = first;
+    if (control.tagName === "SELECT") {
+      const wanted = text.trim().toLowerCase().replace(/^[@#]/, "");
+      const found = [...control.options].find((o) => o.value && [o.textContent, o.value].some((v) => v.toLowerCase().replace(/^[@#]/, "") === wanted));
+      if (found) control.value = found.value;
+      return;
+    }
+    if (control.type === "file") return;
+    control.value = text;
+    if (control.type === "text") control.setSelectionRange(text.length, text.length);
+  }
 
   field(option) {
     const id = `opt-${this.entry.name.replace(/\W/g, "-")}-${option.name}`;

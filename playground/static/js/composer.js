@@ -1,7 +1,7 @@
 // The message box under a channel: text, replies (with the "ping" switch Discord offers), files, and
 // slash commands ("/" opens the bot's commands; picking one opens its options).
 
-import { CommandForm, CommandMenu, flatten } from "./commands.js";
+import { CommandForm, CommandMenu, flatten, readTyped } from "./commands.js";
 import { el, displayName } from "./message.js";
 
 const SEND_MESSAGES = 1n << 11n;
@@ -19,6 +19,7 @@ export class Composer {
     this.form = null;
     this.node = el("div", "composer");
     this.menu = new CommandMenu((entry) => this.pick(entry));
+    this.known = null; // the commands offered here, fetched once per "/" typed: {user, promise}
     this.replyBar = el("div", "reply-bar");
     this.replyBar.hidden = true;
     this.fileList = el("div", "file-list");
@@ -92,30 +93,68 @@ export class Composer {
     this.fileList.replaceChildren(...this.files.map((f) => el("span", "file-chip", [`📎 ${f.name}`])));
   }
 
+  // The commands this person is offered here; fetched again for each new "/" (roles and people change).
+  async commands() {
+    const user = this.app.connection.userId;
+    if (!this.known || this.known.user !== user) {
+      this.known = { user, promise: this.app.connection.commands(this.channel.id).then(flatten) };
+    }
+    return this.known.promise;
+  }
+
+  // Read what is typed now (not when the commands were asked for: typing carries on meanwhile).
+  async read() {
+    if (!this.input.value.startsWith("/")) return null;
+    const commands = await this.commands();
+    return this.form ? null : readTyped(this.input.value, commands);
+  }
+
   async typed() {
-    const text = this.input.value;
-    const match = /^\/(\S*)$/.exec(text);
-    if (!match) { this.menu.hide(); return; }
-    const commands = flatten(await this.app.connection.commands(this.channel.id));
-    const wanted = match[1].toLowerCase();
-    if (this.input.value !== text) return; // typed on meanwhile
-    this.menu.show(commands.filter((c) => c.name.replace(/ /g, "").startsWith(wanted.replace(/ /g, "")) || c.name.startsWith(wanted)), displayName(this.app.state.bot));
+    if (!this.input.value.startsWith("/") || this.input.value === "/") this.known = null;
+    const typed = await this.read();
+    if (!typed) { this.menu.hide(); return; }
+    // "/video " selects /video, as Discord's client does; the rest goes to its first option.
+    if (typed.entry) { this.pick(typed.entry, typed.rest); return; }
+    if (!typed.matches.length && /\s/.test(this.input.value)) { this.menu.hide(); return; }
+    this.menu.show(typed.matches, displayName(this.app.state.bot));
   }
 
   key(event) {
     if (this.menu.open) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") { event.preventDefault(); this.menu.move(event.key === "ArrowDown" ? 1 : -1); return; }
-      if (event.key === "Enter" || event.key === "Tab") { event.preventDefault(); this.menu.pickActive(); return; }
+      if (event.key === "Tab") { event.preventDefault(); this.menu.pickActive(); return; }
       if (event.key === "Escape") { this.menu.hide(); return; }
     }
     if (event.key === "Escape" && this.replyTo) { this.clearReply(); return; }
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      this.send();
+      this.enter();
     }
   }
 
-  pick(entry) {
+  // Enter in the box. A selected command with its text is sent as that command; with the picker open, the
+  // highlighted command is picked; a "/" text that names no command goes as a plain message, as in Discord.
+  async enter() {
+    const menuOpen = this.menu.open;
+    const highlighted = menuOpen ? this.menu.entries[this.menu.active] : null;
+    const typed = await this.read();
+    if (this.form) { this.run(); return; } // selected while the commands were on their way
+    if (typed?.entry) {
+      this.pick(typed.entry, typed.rest);
+      this.run();
+      return;
+    }
+    if (typed?.matches.length) {
+      const names = typed.matches.map((m) => m.name);
+      this.pick(highlighted && names.includes(highlighted.name) ? highlighted : typed.matches[0]);
+      return;
+    }
+    this.menu.hide();
+    this.send();
+  }
+
+  pick(entry, rest = "") {
+    if (this.form) return;
     this.menu.hide();
     this.clearReply();
     this.form = new CommandForm(entry, this.app.state.guild, () => this.run(), () => this.cancelCommand());
@@ -123,6 +162,7 @@ export class Composer {
     this.node.insertBefore(this.form.node, this.error);
     this.notice("");
     this.form.focus();
+    this.form.prefill(rest);
   }
 
   cancelCommand() {
@@ -131,16 +171,20 @@ export class Composer {
     this.form = null;
     this.box.hidden = false;
     this.input.value = "";
+    this.known = null;
     this.update(this.channel);
     this.input.focus();
   }
 
   async run() {
     const form = this.form;
+    if (!form || form.sending) return;
     let values;
     try { values = form.values(); } catch (error) { form.showError(error.message); return; }
     form.showError("");
+    form.sending = true;
     const result = await this.app.connection.act("/api/slash", { channel_id: this.channel.id, command: form.entry.name, options: values.options }, values.files);
+    form.sending = false;
     if (!result.ok) { form.showError(result.data.message || "That didn't go through."); return; }
     this.cancelCommand();
     this.watch(result.outcome, `/${form.entry.name}`);
@@ -160,6 +204,7 @@ export class Composer {
     const result = await this.app.connection.act("/api/messages", body, this.files);
     if (!result.ok) { this.notice(result.data.message || "Your message could not be delivered."); return; }
     this.input.value = "";
+    this.known = null;
     this.files = [];
     this.picker.value = "";
     this.showFiles();
