@@ -43,9 +43,10 @@ class Place:
 
 @asynccontextmanager
 async def videobot(
-    fake: FakeDiscord, simulator: Simulator, database: str, folder: Path, shard: int
+    fake: FakeDiscord, simulator: Simulator, database: str, folder: Path, shard: int, *,
+    lease_timeout: str = "2", stop_within: float = 20.0,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot` for one shard of two, until the block ends (then SIGTERM, unless it was killed)."""
+    """`python -m bot` for one shard of two, until the block ends (then SIGTERM, unless it already stopped)."""
     assert simulator.base_url
     settings = {
         "DISCORD_MESSAGE_CONTENT_INTENT": "true",
@@ -59,7 +60,7 @@ async def videobot(
         "TRUSTED_MEDIA_ORIGINS": simulator.media_origin,
         "MAX_JOBS_PER_GUILD": "2",
         "MAX_JOBS_PER_USER": "5",
-        "JOB_LEASE_TIMEOUT": "2",
+        "JOB_LEASE_TIMEOUT": lease_timeout,
     }
     log = folder / f"shard-{shard}.log"
     with log.open("ab") as output:
@@ -71,7 +72,7 @@ async def videobot(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=20)
+        await asyncio.wait_for(process.wait(), timeout=stop_within)
 
 
 async def ledger(database: str) -> list[tuple[int, str, int, int, bool, str]]:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from bot.videoapi.simulator import Scenario, Simulator
 from fakediscord import Channel, FakeDiscord, MessageView
-from tests.e2e.processes import start_videobot
 from tests.e2e.test_failover import ledger
+from tests.e2e.test_failover import videobot as shard_process
 from tests.store.backends import postgres
 
 __all__ = ["postgres"]
@@ -33,29 +33,11 @@ LEASE_TIMEOUT = 60  # adoption by lapse would take this long (twice, for another
 FINISHED = "✅ Finished in"
 
 
-@asynccontextmanager
-async def videobot(
+def videobot(
     fake: FakeDiscord, simulator: Simulator, database: str, folder: Path, shard: int
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot` for one shard of two, until the block ends (then SIGTERM, unless it already stopped)."""
-    assert simulator.base_url
-    log = folder / f"shard-{shard}.log"
-    with log.open("ab") as output:
-        process = await start_videobot(
-            fake, folder, output=output, DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS=str(shard),
-            DISCORD_REST_PER_SECOND="20", DATABASE_URL=database, VIDEO_API_KEY="sk-test-0123456789",
-            VIDEO_API_BASE_URL=simulator.base_url, VIDEO_RAW_DATA_URL=simulator.raw_data_url,
-            TRUSTED_MEDIA_ORIGINS=simulator.media_origin, MAX_JOBS_PER_GUILD="2", MAX_JOBS_PER_USER="5",
-            JOB_LEASE_TIMEOUT=str(LEASE_TIMEOUT),
-        )
-    try:
-        await fake.wait_until(lambda: (shard, 2) in fake.gateway.shards, timeout=20,
-                              message=f"shard {shard} to connect; its log:\n{log.read_text()}")
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=30)
+) -> AbstractAsyncContextManager[asyncio.subprocess.Process]:
+    """`python -m bot` for one shard of two, with leases that would take a minute to lapse."""
+    return shard_process(fake, simulator, database, folder, shard, lease_timeout=str(LEASE_TIMEOUT), stop_within=30)
 
 
 async def test_sigterm_hands_the_videos_in_flight_to_the_other_process(
